@@ -1,0 +1,183 @@
+"""Backends: the array-API namespaces acarray computes with, resolved once per array type.
+
+A :class:`Backend` bundles a compliant namespace (``xp``) with a short name and the
+few capabilities the standard leaves out (scatter-add, writing into immutable
+arrays).  Everything per-dtype is memoised here too, so the hot path of an op
+never calls ``array_api_compat.array_namespace`` or ``isdtype``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import array_api_compat as compat
+
+BACKEND_NAMES = ("numpy", "cupy", "torch", "jax", "dask", "array_api_strict")
+
+# Module that provides each backend's compliant namespace.
+_NAMESPACE_MODULES = {
+    "numpy": "array_api_compat.numpy",
+    "cupy": "array_api_compat.cupy",
+    "torch": "array_api_compat.torch",
+    "jax": "jax.numpy",
+    "dask": "array_api_compat.dask.array",
+    "array_api_strict": "array_api_strict",
+}
+
+_NAME_TESTS = (
+    ("numpy", compat.is_numpy_namespace),
+    ("cupy", compat.is_cupy_namespace),
+    ("torch", compat.is_torch_namespace),
+    ("jax", compat.is_jax_namespace),
+    ("dask", compat.is_dask_namespace),
+    ("array_api_strict", compat.is_array_api_strict_namespace),
+)
+
+
+class Backend:
+    """One array library as acarray sees it.
+
+    ``xp`` is the library's array-API namespace; ``ns`` is acarray's differentiable
+    namespace for it (built on first use).  Dtype questions are answered from
+    per-dtype caches keyed by the dtype objects of real arrays.
+    """
+
+    __slots__ = ("xp", "name", "writeable", "_ns", "_kind", "_array_types")
+
+    def __init__(self, xp, name: str):
+        self.xp = xp
+        self.name = name
+        # JAX arrays are immutable; everything else supports __setitem__.
+        self.writeable = name != "jax"
+        self._ns = None
+        self._kind: dict = {}
+        self._array_types: set = set()
+
+    def __repr__(self):
+        return f"<acarray backend {self.name!r}>"
+
+    @property
+    def ns(self):
+        """acarray's namespace for this backend (``acarray.<name>``)."""
+        if self._ns is None:
+            from ._namespace import namespace_for
+
+            self._ns = namespace_for(self)
+        return self._ns
+
+    def kind(self, dtype) -> str:
+        """'c' complex, 'f' real floating, 'i' integer, 'b' bool (memoised per dtype)."""
+        k = self._kind.get(dtype)
+        if k is None:
+            isdtype = self.xp.isdtype
+            if isdtype(dtype, "complex floating"):
+                k = "c"
+            elif isdtype(dtype, "real floating"):
+                k = "f"
+            elif isdtype(dtype, "bool"):
+                k = "b"
+            else:
+                k = "i"
+            self._kind[dtype] = k
+        return k
+
+    def is_differentiable(self, dtype) -> bool:
+        return self.kind(dtype) in "fc"
+
+    # -- capabilities the standard leaves out -------------------------------------
+
+    def put(self, arr, key, value):
+        """``arr[key] = value``, returning the result (a new array on immutable backends)."""
+        if self.writeable:
+            arr[key] = value
+            return arr
+        return arr.at[key].set(value)
+
+    def scatter_add_1d(self, size: int, index, values):
+        """A length-``size`` array with ``values[k]`` added at ``index[k]``; repeats add up."""
+        xp = self.xp
+        out = xp.zeros(size, dtype=values.dtype, device=compat.device(values))
+        name = self.name
+        if name == "numpy":
+            import numpy
+
+            numpy.add.at(out, index, values)
+            return out
+        if name == "torch":
+            return out.index_add_(0, index, values)
+        if name == "cupy":
+            import cupyx
+
+            cupyx.scatter_add(out, index, values)
+            return out
+        if name == "jax":
+            return out.at[index].add(values)
+        # Portable fallback: a one-hot matrix product (memory len(index) * size).
+        onehot = xp.astype(
+            xp.reshape(index, (-1, 1)) == xp.arange(size, device=compat.device(values)),
+            values.dtype,
+        )
+        return xp.matmul(xp.reshape(values, (1, -1)), onehot)[0, ...]
+
+
+_BY_NAME: dict[str, Backend] = {}
+_BY_TYPE: dict[type, Backend] = {}
+
+
+def _name_of(xp) -> str:
+    for name, test in _NAME_TESTS:
+        if test(xp):
+            return name
+    return getattr(xp, "__name__", type(xp).__name__)
+
+
+def backend_named(name: str) -> Backend:
+    """The backend called ``name`` (one of :data:`BACKEND_NAMES`), importing it on first use."""
+    b = _BY_NAME.get(name)
+    if b is None:
+        if name not in _NAMESPACE_MODULES:
+            raise ValueError(f"unknown acarray backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
+        try:
+            xp = importlib.import_module(_NAMESPACE_MODULES[name])
+        except ImportError as e:
+            raise ImportError(f"acarray backend {name!r} needs {name} installed: {e}") from e
+        b = _BY_NAME[name] = Backend(xp, name)
+    return b
+
+
+_BY_NAMESPACE: dict[int, Backend] = {}
+
+
+def backend_for_namespace(xp) -> Backend:
+    """The backend of a namespace object (a compat namespace, array_api_strict, jax.numpy...)."""
+    b = _BY_NAMESPACE.get(id(xp))
+    if b is None:
+        name = _name_of(xp)
+        b = _BY_NAME.get(name)
+        if b is None:
+            b = _BY_NAME[name] = Backend(xp, name)
+        _BY_NAMESPACE[id(xp)] = b
+    return b
+
+
+def backend_of(array) -> Backend:
+    """The backend of a raw array, resolved once per array type."""
+    b = _BY_TYPE.get(type(array))
+    if b is None:
+        try:
+            xp = compat.array_namespace(array)
+        except TypeError as e:
+            raise TypeError(f"acarray cannot compute with {type(array).__module__}.{type(array).__name__}: {e}") from None
+        b = backend_for_namespace(xp)
+        _BY_TYPE[type(array)] = b
+        b._array_types.add(type(array))
+    return b
+
+
+def default_backend_name() -> str:
+    """The backend that ``import acarray`` uses: ``$ACARRAY_BACKEND`` or numpy."""
+    name = os.environ.get("ACARRAY_BACKEND", "numpy").strip().lower() or "numpy"
+    if name not in BACKEND_NAMES:
+        raise ValueError(f"ACARRAY_BACKEND={name!r} is not one of {', '.join(BACKEND_NAMES)}")
+    return name

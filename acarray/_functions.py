@@ -1,0 +1,82 @@
+"""Every array-API function acarray implements that works on any backend's tensors.
+
+The functions dispatch on their arguments, so one object serves all backends;
+only creation and data-type functions are bound to a backend (``_ops.creation``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._ops.common import passthrough
+from ._ops.creation import to_device
+from ._ops.elementwise import FUNCTIONS as _ELEMENTWISE
+from ._ops.elementwise import astype, clip, where
+from ._ops.indexing import getitem, setitem, take, take_along_axis
+from ._ops.linalg import matmul, tensordot, vecdot
+from ._ops.manipulation import (
+    broadcast_arrays,
+    broadcast_shapes,
+    broadcast_to,
+    concat,
+    diff,
+    expand_dims,
+    flip,
+    matrix_transpose,
+    meshgrid,
+    moveaxis,
+    permute_dims,
+    repeat,
+    reshape,
+    roll,
+    squeeze,
+    stack,
+    tile,
+    tril,
+    triu,
+    unstack,
+)
+from ._ops.reductions import (
+    all,
+    any,
+    argmax,
+    argmin,
+    count_nonzero,
+    cumulative_prod,
+    cumulative_sum,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
+
+globals().update(_ELEMENTWISE)
+
+argsort = passthrough("argsort")
+isin = passthrough("isin")
+nonzero = passthrough("nonzero")
+searchsorted = passthrough("searchsorted")
+unique_all = passthrough("unique_all")
+unique_counts = passthrough("unique_counts")
+unique_inverse = passthrough("unique_inverse")
+unique_values = passthrough("unique_values")
+
+
+def sort(x, /, *, axis=-1, descending=False, stable=True):
+    """Sorted values along ``axis``; the gradient goes back to where each value came from."""
+    return take_along_axis(x, argsort(x, axis=axis, descending=descending, stable=stable), axis=axis)
+
+
+SHARED = {
+    name: obj
+    for name, obj in dict(globals()).items()
+    if callable(obj) and not name.startswith("_") and name not in ("annotations", "passthrough", "getitem", "setitem", "sys")
+}
+SHARED.update(_ELEMENTWISE)
+
+from ._tensor import install_operators  # noqa: E402
+
+install_operators(sys.modules[__name__])

@@ -1,0 +1,58 @@
+"""acarray's namespace for one backend, built once: ``acarray.numpy``, ``acarray.torch``...
+
+It is a real module object (hashable, with ``__name__``, as SciPy expects of a
+namespace) holding the shared differentiable functions, the creation and
+data-type functions bound to the backend, the backend's own dtype objects and
+constants, and the ``linalg`` and ``fft`` extensions.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+from ._functions import SHARED
+from ._grad_mode import enable_grad, no_grad
+from ._ops.creation import bound_functions
+from ._ops.fft import FFT_FUNCTIONS
+from ._ops.linalg import __all_linalg__ as LINALG
+from ._tensor import Tensor
+
+API_VERSION = "2025.12"
+DTYPES = (
+    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float32 float64 complex64 complex128"
+).split()
+CONSTANTS = ("e", "inf", "nan", "pi", "newaxis")
+
+
+def _module(name: str, doc: str, members: dict) -> types.ModuleType:
+    mod = types.ModuleType(name, doc)
+    mod.__dict__.update(members)
+    return mod
+
+
+def namespace_for(b) -> types.ModuleType:
+    """Build acarray's namespace module for backend ``b`` (cached on the backend)."""
+    name = f"acarray.{b.name}"
+    bound = bound_functions(b)
+    fft_creation = bound.pop("fft_creation")
+    members = dict(SHARED)
+    members.update(bound)
+    members.update({d: getattr(b.xp, d) for d in DTYPES if hasattr(b.xp, d)})
+    members.update({c: getattr(b.xp, c, None) for c in CONSTANTS})
+    members.update(
+        __array_api_version__=API_VERSION,
+        __array_namespace_info__=b.xp.__array_namespace_info__,
+        Tensor=Tensor,
+        no_grad=no_grad,
+        enable_grad=enable_grad,
+        backend=b,
+    )
+    linalg = _module(f"{name}.linalg", "The linalg extension, differentiable.", dict(LINALG))
+    fft = _module(f"{name}.fft", "The fft extension, differentiable.", {**FFT_FUNCTIONS, **fft_creation})
+    members.update(linalg=linalg, fft=fft)
+    ns = _module(name, f"acarray's differentiable array API namespace on {b.name}.", members)
+    sys.modules.setdefault(name, ns)
+    sys.modules.setdefault(f"{name}.linalg", linalg)
+    sys.modules.setdefault(f"{name}.fft", fft)
+    return ns

@@ -1,0 +1,1 @@
+"""Differentiable implementations of the array API's functions, grouped by family."""

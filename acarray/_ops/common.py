@@ -1,0 +1,83 @@
+"""Helpers shared by the op families: unwrapping, wrapping and non-differentiable pass-through."""
+
+from __future__ import annotations
+
+from .._autograd import resolve
+from .._backend import backend_of
+from .._tensor import Tensor, _scalar_types
+
+
+def unwrap(value):
+    """Raw backend values for Tensors inside ``value`` (tuples and lists are walked)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (tuple, list)):
+        return type(value)(unwrap(v) for v in value)
+    return value
+
+
+def wrap(value, b):
+    """Tensors (not requiring grad) for the backend arrays inside ``value``."""
+    if isinstance(value, (tuple, list)):
+        items = [wrap(v, b) for v in value]
+        if hasattr(value, "_fields"):  # a named tuple such as SVDResult
+            return type(value)(*items)
+        return type(value)(items)
+    if value is None or isinstance(value, (_scalar_types, bool, str)):
+        return value
+    return Tensor._wrap(value, b)
+
+
+def backend_in(args):
+    """The backend of the first Tensor or array among ``args`` (lists searched too)."""
+    flat = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            flat.extend(a)
+        else:
+            flat.append(a)
+    b, _, _ = resolve([a for a in flat if a is not None and not isinstance(a, (bool, str))])
+    return b
+
+
+def passthrough(name: str, module: str | None = None):
+    """A namespace function that runs the backend's ``name`` and returns constants.
+
+    For functions whose outputs are not differentiable (comparisons, argmax,
+    integer or boolean results, sorting indices...): nothing is recorded.
+    """
+
+    def fn(*args, **kwargs):
+        b = backend_in(list(args) + [v for v in kwargs.values() if isinstance(v, Tensor)])
+        ns = b.xp if module is None else getattr(b.xp, module)
+        return wrap(getattr(ns, name)(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}), b)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``{name}`` of the array API standard (its result carries no gradient)."
+    return fn
+
+
+def is_complex(a) -> bool:
+    """Whether array or Tensor ``a`` has a complex dtype (Python complex scalars too)."""
+    if isinstance(a, _scalar_types):
+        return isinstance(a, complex)
+    b = a._b if isinstance(a, Tensor) else backend_of(a)
+    return b.kind(a.dtype) == "c"
+
+
+def cj(xp, a):
+    """Complex conjugate of ``a``, skipped for real values (PyTorch's gradient convention)."""
+    return xp.conj(a) if is_complex(a) else a
+
+
+def public(name: str, fn, doc: str):
+    """Name a generated namespace function and give it a docstring."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+def op_class(base, name: str, **attrs):
+    """A subclass of ``base`` named after the function it records (``Exp``, ``Multiply``)."""
+    cls_name = "".join(p.capitalize() for p in name.split("_"))
+    return type(cls_name, (base,), {"__slots__": (), **attrs})

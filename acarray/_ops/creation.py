@@ -1,0 +1,111 @@
+"""Functions bound to one backend: array creation, data-type queries and device moves."""
+
+from __future__ import annotations
+
+import array_api_compat as compat
+
+from .._autograd import Op, apply
+from .._tensor import Tensor
+from .common import unwrap, wrap
+from .elementwise import astype
+from .manipulation import stack
+
+CREATION = ("arange", "empty", "eye", "full", "linspace", "ones", "zeros")
+CREATION_LIKE = ("empty_like", "full_like", "ones_like", "zeros_like")
+DTYPE_FUNCTIONS = ("can_cast", "finfo", "iinfo", "isdtype", "result_type")
+
+
+class ToDevice(Op):
+    changes_backend = True
+
+    def forward(self, xp, x, *, device, stream=None):
+        self.source = compat.device(x)
+        kwargs = {} if stream is None else {"stream": stream}
+        return compat.to_device(x, device, **kwargs)
+
+    def backward(self, xp, g, inputs, out):
+        if isinstance(g, Tensor):
+            return (g.to_device(self.source),)
+        return (compat.to_device(g, self.source),)
+
+
+def to_device(x, device, /, *, stream=None):
+    """``x`` on ``device``; moving CuPy data to "cpu" gives a NumPy-backed tensor."""
+    if device == x.device and stream is None:
+        return x
+    return apply(ToDevice, x, device=device, stream=stream)
+
+
+def _contains_tensor(obj) -> bool:
+    if isinstance(obj, Tensor):
+        return True
+    return isinstance(obj, (list, tuple)) and any(_contains_tensor(o) for o in obj)
+
+
+def bound_functions(b) -> dict:
+    """The creation and data-type functions of acarray's namespace for backend ``b``."""
+    xp = b.xp
+
+    def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad=False):
+        """``obj`` as a Tensor of this backend (zero-copy for an array of the backend).
+
+        Tensors keep their graph: a dtype change or ``copy=True`` is a differentiable
+        op; nested lists holding Tensors are stacked differentiably.
+        """
+        if isinstance(obj, Tensor) and obj._b is b:
+            t = obj
+            if device is not None and device != t.device:
+                t = to_device(t, device)
+            if (dtype is not None and dtype != t.dtype) or copy:
+                t = astype(t, t.dtype if dtype is None else dtype, copy=True)
+            elif copy is False and t is not obj:
+                raise ValueError("asarray(copy=False) cannot avoid a copy for this device move")
+        elif isinstance(obj, (list, tuple)) and obj and _contains_tensor(obj):
+            t = stack([asarray(o, dtype=dtype, device=device) for o in obj], axis=0)
+        else:
+            if isinstance(obj, Tensor):  # another backend: convert the values
+                obj = obj.detach().data
+            kwargs = {k: v for k, v in (("dtype", dtype), ("device", device), ("copy", copy)) if v is not None}
+            t = Tensor._wrap(xp.asarray(obj, **kwargs), b)
+        if requires_grad:
+            if not t.is_leaf:
+                raise RuntimeError("requires_grad=True is only for leaves; this tensor already has a history")
+            t.requires_grad_(True)
+        return t
+
+    def from_dlpack(x, /, *, device=None, copy=None):
+        """An array of this backend sharing the memory of a DLPack-capable object."""
+        kwargs = {k: v for k, v in (("device", device), ("copy", copy)) if v is not None}
+        return Tensor._wrap(xp.from_dlpack(x, **kwargs), b)
+
+    functions = {"asarray": asarray, "from_dlpack": from_dlpack}
+
+    def creation(name):
+        fn = getattr(xp, name)
+        return lambda *args, **kwargs: Tensor._wrap(fn(*args, **kwargs), b)
+
+    def creation_like(name):
+        def like(x, /, *args, **kwargs):
+            xb = x._b if isinstance(x, Tensor) else b
+            return Tensor._wrap(getattr(xb.xp, name)(unwrap(x), *args, **kwargs), xb)
+
+        return like
+
+    def dtype_query(name):
+        fn = getattr(xp, name)
+        return lambda *args, **kwargs: fn(*unwrap(args), **kwargs)
+
+    for names, make in ((CREATION, creation), (CREATION_LIKE, creation_like), (DTYPE_FUNCTIONS, dtype_query)):
+        for name in names:
+            f = make(name)
+            f.__name__ = f.__qualname__ = name
+            f.__doc__ = getattr(getattr(xp, name), "__doc__", None)
+            functions[name] = f
+
+    def fft_creation(name):
+        f = lambda *args, **kwargs: wrap(getattr(xp.fft, name)(*args, **kwargs), b)  # noqa: E731
+        f.__name__ = f.__qualname__ = name
+        return f
+
+    functions["fft_creation"] = {name: fft_creation(name) for name in ("fftfreq", "rfftfreq")}
+    return functions

@@ -1,0 +1,250 @@
+"""Element-wise functions: one table of derivatives serves the unary and binary families.
+
+Unary holomorphic functions are given by their derivative ``d(xp, x, y)``; the
+gradient is ``g * conj(d)`` (PyTorch's convention for complex inputs).  Binary
+functions give one rule per argument, ``rule(xp, g, x1, x2, y)``, and a rule
+only runs when its argument needs a gradient.  Broadcasting is undone by the
+engine, never by a rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._autograd import Op, apply
+from .common import cj, is_complex, op_class, passthrough, public
+
+
+class Unary(Op):
+    __slots__ = ()
+    derivative = None  # d(xp, x, y): f'(x), holomorphic
+    rule = None  # rule(xp, g, x, y): the whole vector-Jacobian product, when not holomorphic
+
+    def forward(self, xp, x):
+        return getattr(xp, self.fname)(x)
+
+    def backward(self, xp, g, inputs, out):
+        x = inputs[0]
+        if self.rule is not None:
+            return (self.rule(xp, g, x, out),)
+        d = self.derivative(xp, x, out)
+        return (g * (xp.conj(d) if is_complex(d) else d),)
+
+
+class Binary(Op):
+    __slots__ = ()
+
+    def forward(self, xp, x1, x2):
+        return getattr(xp, self.fname)(x1, x2)
+
+    def backward(self, xp, g, inputs, out):
+        x1, x2 = inputs
+        n1, n2 = self.needs
+        return (
+            self.rule1(xp, g, x1, x2, out) if n1 else None,
+            self.rule2(xp, g, x1, x2, out) if n2 else None,
+        )
+
+
+def _zero(xp, g, *_):
+    return xp.zeros_like(g)
+
+
+def _log(xp, x):
+    """Natural log of an array or a Python scalar; 0 maps to 1 so that 0 * log(0) gives 0."""
+    if isinstance(x, (int, float, complex)):
+        return math.log(x) if x != 0 else 0.0
+    return xp.log(xp.where(x == 0, xp.ones_like(x), x))
+
+
+# name -> (what the derivative reads: "x", "y" or "xy"; d(xp, x, y))
+UNARY_DERIVATIVES = {
+    "acos": ("x", lambda xp, x, y: -1 / xp.sqrt(1 - x * x)),
+    "acosh": ("x", lambda xp, x, y: 1 / xp.sqrt(x * x - 1)),
+    "asin": ("x", lambda xp, x, y: 1 / xp.sqrt(1 - x * x)),
+    "asinh": ("x", lambda xp, x, y: 1 / xp.sqrt(x * x + 1)),
+    "atan": ("x", lambda xp, x, y: 1 / (1 + x * x)),
+    "atanh": ("x", lambda xp, x, y: 1 / (1 - x * x)),
+    "cos": ("x", lambda xp, x, y: -xp.sin(x)),
+    "cosh": ("x", lambda xp, x, y: xp.sinh(x)),
+    "exp": ("y", lambda xp, x, y: y),
+    "expm1": ("y", lambda xp, x, y: y + 1),
+    "log": ("x", lambda xp, x, y: 1 / x),
+    "log1p": ("x", lambda xp, x, y: 1 / (1 + x)),
+    "log2": ("x", lambda xp, x, y: 1 / (x * math.log(2))),
+    "log10": ("x", lambda xp, x, y: 1 / (x * math.log(10))),
+    "sin": ("x", lambda xp, x, y: xp.cos(x)),
+    "sinh": ("x", lambda xp, x, y: xp.cosh(x)),
+    "sqrt": ("y", lambda xp, x, y: 0.5 / y),
+    "square": ("x", lambda xp, x, y: 2 * x),
+    "tan": ("y", lambda xp, x, y: 1 + y * y),
+    "tanh": ("y", lambda xp, x, y: 1 - y * y),
+    "reciprocal": ("y", lambda xp, x, y: -(y * y)),
+}
+
+# name -> (what the rule reads, rule(xp, g, x, y)) for the non-holomorphic unary functions.
+UNARY_RULES = {
+    "abs": ("x", lambda xp, g, x, y: g * xp.sign(x)),  # 0 at x == 0, as in PyTorch
+    "negative": ("", lambda xp, g, x, y: -g),
+    "positive": ("", lambda xp, g, x, y: g),
+    "conj": ("", lambda xp, g, x, y: xp.conj(g)),
+    "real": ("", lambda xp, g, x, y: g),
+    "imag": ("x", lambda xp, g, x, y: xp.astype(g, x.dtype) * 1j),
+    # Piecewise constant: the gradient is zero (PyTorch's convention).
+    "ceil": ("", _zero),
+    "floor": ("", _zero),
+    "round": ("", _zero),
+    "trunc": ("", _zero),
+    "sign": ("", _zero),
+}
+
+
+def _max_weight(xp, g, x1, x2):
+    """Share of the gradient of maximum(x1, x2) that goes to x1: 1, 0, or 1/2 on ties."""
+    return xp.astype(x1 > x2, g.dtype) + 0.5 * xp.astype(x1 == x2, g.dtype)
+
+
+def _min_weight(xp, g, x1, x2):
+    return xp.astype(x1 < x2, g.dtype) + 0.5 * xp.astype(x1 == x2, g.dtype)
+
+
+# name -> (what the rules read, rule for x1, rule for x2)
+BINARY_RULES = {
+    "add": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: g),
+    "subtract": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g),
+    "multiply": ("x", lambda xp, g, a, b, y: g * cj(xp, b), lambda xp, g, a, b, y: g * cj(xp, a)),
+    "divide": ("xy", lambda xp, g, a, b, y: g / cj(xp, b), lambda xp, g, a, b, y: -g * cj(xp, y / b)),
+    "pow": (
+        "xy",
+        lambda xp, g, a, b, y: g * cj(xp, b * a ** (b - 1)),
+        lambda xp, g, a, b, y: g * cj(xp, y * _log(xp, a)),
+    ),
+    "atan2": (
+        "x",
+        lambda xp, g, a, b, y: g * b / (a * a + b * b),
+        lambda xp, g, a, b, y: -g * a / (a * a + b * b),
+    ),
+    "hypot": ("xy", lambda xp, g, a, b, y: g * a / y, lambda xp, g, a, b, y: g * b / y),
+    "logaddexp": (
+        "xy",
+        lambda xp, g, a, b, y: g * xp.exp(a - y),
+        lambda xp, g, a, b, y: g * xp.exp(b - y),
+    ),
+    "maximum": (
+        "x",
+        lambda xp, g, a, b, y: g * _max_weight(xp, g, a, b),
+        lambda xp, g, a, b, y: g * _max_weight(xp, g, b, a),
+    ),
+    "minimum": (
+        "x",
+        lambda xp, g, a, b, y: g * _min_weight(xp, g, a, b),
+        lambda xp, g, a, b, y: g * _min_weight(xp, g, b, a),
+    ),
+    "copysign": ("xy", lambda xp, g, a, b, y: xp.where(xp.signbit(a) == xp.signbit(y), g, -g), _zero),
+    "remainder": ("x", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g * xp.floor_divide(a, b)),
+    "floor_divide": ("", _zero, _zero),
+    "nextafter": ("", lambda xp, g, a, b, y: g, _zero),
+}
+
+NONDIFFERENTIABLE = (
+    "bitwise_and bitwise_left_shift bitwise_invert bitwise_or bitwise_right_shift bitwise_xor "
+    "equal not_equal greater greater_equal less less_equal isfinite isinf isnan signbit "
+    "logical_and logical_not logical_or logical_xor"
+).split()
+
+
+def _unary_function(name, cls):
+    def fn(x, /):
+        return apply(cls, x)
+
+    return public(name, fn, f"Element-wise ``{name}`` of the array API standard, differentiable.")
+
+
+def _binary_function(name, cls):
+    def fn(x1, x2, /):
+        return apply(cls, x1, x2)
+
+    return public(name, fn, f"Element-wise ``{name}`` of the array API standard, differentiable.")
+
+
+def _build():
+    functions = {}
+    for name, (reads, d) in UNARY_DERIVATIVES.items():
+        cls = op_class(Unary, name, fname=name, derivative=staticmethod(d),
+                       saves_inputs="x" in reads, saves_output="y" in reads)
+        functions[name] = _unary_function(name, cls)
+    for name, (reads, rule) in UNARY_RULES.items():
+        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads)
+        functions[name] = _unary_function(name, cls)
+    for name, (reads, r1, r2) in BINARY_RULES.items():
+        cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
+                       saves_inputs="x" in reads, saves_output="y" in reads)
+        functions[name] = _binary_function(name, cls)
+    for name in NONDIFFERENTIABLE:
+        functions[name] = passthrough(name)
+    return functions
+
+
+FUNCTIONS = _build()
+globals().update(FUNCTIONS)
+
+
+class Clip(Op):
+    saves_inputs = True
+
+    def forward(self, xp, x, min, max):
+        return xp.clip(x, min, max)
+
+    def backward(self, xp, g, inputs, out):
+        x, lo, hi = inputs
+        zero = xp.zeros_like(g)
+        inside = g
+        if lo is not None:
+            inside = xp.where(x >= lo, inside, zero)
+        if hi is not None:
+            inside = xp.where(x <= hi, inside, zero)
+        n = self.needs
+        return (
+            inside,
+            xp.where(x < lo, g, zero) if n[1] else None,
+            xp.where(x > hi, g, zero) if n[2] else None,
+        )
+
+
+def clip(x, /, min=None, max=None):
+    """Clamp ``x`` to [min, max]; the gradient flows to x inside the range (ends included)."""
+    return apply(Clip, x, min, max)
+
+
+class Where(Op):
+    def forward(self, xp, condition, x1, x2):
+        return xp.where(condition, x1, x2)
+
+    def backward(self, xp, g, inputs, out):
+        c = inputs[0]
+        zero = xp.zeros_like(g)
+        n = self.needs
+        return (None, xp.where(c, g, zero) if n[1] else None, xp.where(c, zero, g) if n[2] else None)
+
+
+def where(condition, x1, x2, /):
+    """Elements of ``x1`` where ``condition`` is true, else of ``x2``; differentiable in both."""
+    return apply(Where, condition, x1, x2)
+
+
+class AsType(Op):
+    def forward(self, xp, x, *, dtype, copy, device):
+        kwargs = {"copy": copy}
+        if device is not None:
+            kwargs["device"] = device
+        return xp.astype(x, dtype, **kwargs)
+
+    def backward(self, xp, g, inputs, out):
+        return (g,)  # the engine casts back to the input's dtype
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """``x`` converted to ``dtype``; differentiable between floating and complex dtypes."""
+    if not copy and x.dtype == dtype and device is None:
+        return x
+    return apply(AsType, x, dtype=dtype, copy=copy, device=device)

@@ -1,0 +1,233 @@
+"""Reductions and cumulative functions (statistical functions of the standard)."""
+
+from __future__ import annotations
+
+import math
+
+from .._autograd import Op, apply
+from .common import cj, passthrough
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """``axis`` (None, int or tuple, possibly negative) as a sorted tuple of axes in range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < (ndim or 1):
+            raise IndexError(f"axis {a} is out of bounds for an array of dimension {ndim}")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def expand_to(xp, g, axes, keepdims, shape):
+    """Broadcast the gradient of a reduction over ``axes`` back to the input's ``shape``."""
+    if not keepdims and axes:
+        g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return xp.broadcast_to(g, shape)
+
+
+class Reduction(Op):
+    """A reduction over ``axis``; keeps the input's shape and the reduced axes."""
+
+    def forward(self, xp, x, *, axis=None, keepdims=False, **kw):
+        self.shape = tuple(x.shape)
+        self.axes = normalize_axes(axis, x.ndim)
+        self.keepdims = keepdims
+        return getattr(xp, self.fname)(x, axis=axis, keepdims=keepdims, **kw)
+
+    def expand(self, xp, g):
+        return expand_to(xp, g, self.axes, self.keepdims, self.shape)
+
+    @property
+    def count(self) -> int:
+        return math.prod(self.shape[a] for a in self.axes)
+
+
+class Sum(Reduction):
+    fname = "sum"
+
+    def backward(self, xp, g, inputs, out):
+        return (self.expand(xp, g),)
+
+
+class Mean(Reduction):
+    fname = "mean"
+
+    def backward(self, xp, g, inputs, out):
+        return (self.expand(xp, g) / self.count,)
+
+
+class Max(Reduction):
+    """Max/min: the gradient is shared evenly between tied extrema (like ``torch.amax``)."""
+
+    fname = "max"
+    saves_inputs = saves_output = True
+
+    def backward(self, xp, g, inputs, out):
+        x = inputs[0]
+        hit = xp.astype(x == self.expand(xp, out), g.dtype)
+        ties = xp.sum(hit, axis=self.axes, keepdims=True)
+        return (self.expand(xp, g) * hit / ties,)
+
+
+class Min(Max):
+    fname = "min"
+
+
+class Var(Reduction):
+    fname = "var"
+    saves_inputs = True
+
+    def forward(self, xp, x, *, axis=None, correction=0.0, keepdims=False):
+        self.correction = correction
+        return super().forward(xp, x, axis=axis, keepdims=keepdims, correction=correction)
+
+    def centered(self, xp, x):
+        return (x - xp.mean(x, axis=self.axes, keepdims=True)) / (self.count - self.correction)
+
+    def backward(self, xp, g, inputs, out):
+        return (2 * self.expand(xp, g) * self.centered(xp, inputs[0]),)
+
+
+class Std(Var):
+    fname = "std"
+    saves_output = True
+
+    def backward(self, xp, g, inputs, out):
+        return (self.expand(xp, g / out) * self.centered(xp, inputs[0]),)
+
+
+def _move_to_end(xp, x, axes):
+    """``x`` with ``axes`` moved last and merged into one; returns it and the undo function."""
+    ndim = x.ndim
+    rest = [i for i in range(ndim) if i not in axes]
+    perm = tuple(rest) + tuple(axes)
+    moved = xp.permute_dims(x, perm)
+    mshape = tuple(moved.shape)
+    flat = xp.reshape(moved, mshape[: len(rest)] + (math.prod(mshape[len(rest):]),))
+    inverse = tuple(perm.index(i) for i in range(ndim))
+
+    def undo(y):
+        return xp.permute_dims(xp.reshape(y, mshape), inverse)
+
+    return flat, undo
+
+
+def _exclusive_cumprod(xp, x):
+    """Product of the elements strictly before each one along the last axis."""
+    return xp.cumulative_prod(x, axis=-1, include_initial=True)[..., :-1]
+
+
+class Prod(Reduction):
+    """Product; its gradient uses products of the other elements, so zeros are exact."""
+
+    fname = "prod"
+    saves_inputs = True
+
+    def backward(self, xp, g, inputs, out):
+        x = inputs[0]
+        if not self.axes:
+            return (g,)
+        flat, undo = _move_to_end(xp, x, self.axes)
+        before = _exclusive_cumprod(xp, flat)
+        after = xp.flip(_exclusive_cumprod(xp, xp.flip(flat, axis=-1)), axis=-1)
+        return (self.expand(xp, g) * cj(xp, undo(before * after)),)
+
+
+def _reduction(cls, name, doc):
+    def fn(x, /, *, axis=None, keepdims=False, **kw):
+        return apply(cls, x, axis=axis, keepdims=keepdims, **kw)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+sum = _reduction(Sum, "sum", "Sum over ``axis`` (``dtype=`` to accumulate in another dtype).")
+prod = _reduction(Prod, "prod", "Product over ``axis``; exact gradient even where elements are zero.")
+mean = _reduction(Mean, "mean", "Arithmetic mean over ``axis``.")
+max = _reduction(Max, "max", "Maximum over ``axis``; tied maxima share the gradient evenly.")
+min = _reduction(Min, "min", "Minimum over ``axis``; tied minima share the gradient evenly.")
+var = _reduction(Var, "var", "Variance over ``axis`` with ``correction`` (0 by default).")
+std = _reduction(Std, "std", "Standard deviation over ``axis`` with ``correction`` (0 by default).")
+
+
+def _cumulative_axis(x, axis):
+    if axis is None:
+        if x.ndim != 1:
+            raise ValueError("axis must be given for cumulative functions of arrays with more than one dimension")
+        return 0
+    return axis % x.ndim if x.ndim else axis
+
+
+class Cumulative(Op):
+    def forward(self, xp, x, *, axis=None, dtype=None, include_initial=False):
+        self.axis = _cumulative_axis(x, axis)
+        self.include_initial = include_initial
+        return getattr(xp, self.fname)(x, axis=axis, dtype=dtype, include_initial=include_initial)
+
+    def trimmed(self, xp, a):
+        """Drop the initial element along the axis (the one ``include_initial`` adds)."""
+        if not self.include_initial:
+            return a
+        return a[(slice(None),) * self.axis + (slice(1, None),)]
+
+    def reverse_cumsum(self, xp, a):
+        return xp.flip(xp.cumulative_sum(xp.flip(a, axis=self.axis), axis=self.axis), axis=self.axis)
+
+
+class CumulativeSum(Cumulative):
+    fname = "cumulative_sum"
+
+    def backward(self, xp, g, inputs, out):
+        return (self.reverse_cumsum(xp, self.trimmed(xp, g)),)
+
+
+class CumulativeProd(Cumulative):
+    """Cumulative product.  Its gradient divides by x when no element is zero; otherwise it
+    runs the exact recurrence along the axis (this check forces computation on lazy backends)."""
+
+    fname = "cumulative_prod"
+    saves_inputs = saves_output = True
+
+    def backward(self, xp, g, inputs, out):
+        x = inputs[0]
+        g = self.trimmed(xp, g)
+        y = self.trimmed(xp, out)
+        if not bool(xp.any(x == 0)):
+            return (self.reverse_cumsum(xp, g * cj(xp, y)) / cj(xp, x),)
+        # s_k = g_k + x_{k+1} s_{k+1}; grad_k = s_k * prod(x_j, j < k)
+        ax = self.axis
+        n = x.shape[ax]
+
+        def at(a, k):
+            return a[(slice(None),) * ax + (slice(k, k + 1),)]
+
+        s = [None] * n
+        s[n - 1] = at(g, n - 1)
+        for k in range(n - 2, -1, -1):
+            s[k] = at(g, k) + cj(xp, at(x, k + 1)) * s[k + 1]
+        before = xp.cumulative_prod(x, axis=ax, include_initial=True)
+        before = before[(slice(None),) * ax + (slice(0, n),)]
+        return (xp.concat(s, axis=ax) * cj(xp, before),)
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
+    """Cumulative sum along ``axis``."""
+    return apply(CumulativeSum, x, axis=axis, dtype=dtype, include_initial=include_initial)
+
+
+def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
+    """Cumulative product along ``axis``; exact gradient at zeros."""
+    return apply(CumulativeProd, x, axis=axis, dtype=dtype, include_initial=include_initial)
+
+
+all = passthrough("all")
+any = passthrough("any")
+argmax = passthrough("argmax")
+argmin = passthrough("argmin")
+count_nonzero = passthrough("count_nonzero")

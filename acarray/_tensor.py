@@ -1,0 +1,344 @@
+"""The :class:`Tensor`: a backend array plus what autograd needs to know about it."""
+
+from __future__ import annotations
+
+import operator
+
+import array_api_compat as compat
+
+from ._backend import backend_of
+from ._grad_mode import state as _grad_state
+
+_scalar_types = (int, float, complex)
+SUPPORTED_API_VERSIONS = ("2023.12", "2024.12", "2025.12")
+
+
+class Tensor:
+    """An array of any array-API backend that records the operations applied to it.
+
+    ``data`` is the backend array (wrapping is zero-copy), ``grad`` the accumulated
+    gradient (a backend array of the same shape and dtype, or ``None``), ``ctx``
+    the :class:`~acarray.Op` that produced it (``None`` for leaves) and ``src``
+    the tensors that op was applied to.  After ``backward(create_graph=True)``,
+    ``grad`` is itself a Tensor carrying the graph of the backward pass.
+    """
+
+    __slots__ = ("data", "grad", "ctx", "_rg", "_b", "_oi", "_version", "__weakref__")
+    __array_priority__ = 1000  # NumPy: let Tensor's reflected operators run
+    __array_ufunc__ = None  # NumPy: never turn a Tensor into an object array
+
+    def __init__(self, data, *, requires_grad: bool = False):
+        if isinstance(data, Tensor):
+            data = data.data
+        elif isinstance(data, (_scalar_types, list, tuple)):
+            from . import asarray
+
+            data = asarray(data).data
+        self.data = data
+        self._b = backend_of(data)
+        self.grad = None
+        self.ctx = None
+        self._oi = 0
+        self._version = [0]
+        self._rg = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data, b):
+        """A new leaf around backend array ``data`` of backend ``b`` (no checks: internal)."""
+        t = object.__new__(cls)
+        if b.name == "numpy" and not hasattr(data, "__setitem__"):
+            data = b.xp.asarray(data)  # NumPy ufuncs return scalars for 0-d results
+        t.data = data
+        t._b = b
+        t.grad = None
+        t.ctx = None
+        t._oi = 0
+        t._version = [0]
+        t._rg = False
+        return t
+
+    # -- autograd ---------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark this leaf as needing a gradient (floating or complex dtypes only)."""
+        if requires_grad and not self._b.is_differentiable(self.data.dtype):
+            raise TypeError(
+                f"only floating-point and complex tensors can require grad, this one is {self.data.dtype}"
+            )
+        if not requires_grad and self.ctx is not None:
+            raise RuntimeError("requires_grad can only be switched off on leaf tensors; use detach()")
+        self._rg = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.ctx is None
+
+    @property
+    def grad_fn(self):
+        return self.ctx
+
+    @property
+    def src(self) -> tuple:
+        """The tensors the op that produced this tensor was applied to (empty for leaves)."""
+        return self.ctx.src if self.ctx is not None else ()
+
+    def detach(self) -> Tensor:
+        """The same data as a new leaf that does not require grad (no copy)."""
+        t = Tensor._wrap(self.data, self._b)
+        t._version = self._version
+        return t
+
+    def retain_grad(self) -> None:
+        """Also store the gradient of this non-leaf tensor in ``.grad`` during backward."""
+        if self.ctx is None:
+            return
+        import weakref
+
+        if self.ctx.retained is None:
+            self.ctx.retained = {}
+        self.ctx.retained[self._oi] = weakref.ref(self)
+
+    def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+        from ._autograd import run_backward
+
+        run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+    # -- array attributes -------------------------------------------------------------
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return compat.device(self.data)
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return compat.size(self.data)
+
+    @property
+    def T(self) -> Tensor:
+        if self.ndim != 2:
+            raise ValueError(f"x.T requires a 2-D array, got {self.ndim}-D; use x.mT or permute_dims")
+        return _f.permute_dims(self, (1, 0))
+
+    @property
+    def mT(self) -> Tensor:
+        return _f.matrix_transpose(self)
+
+    def to_device(self, device, /, *, stream=None) -> Tensor:
+        """The tensor on ``device`` (differentiable; may change backend, e.g. CuPy to NumPy)."""
+        return _f.to_device(self, device, stream=stream)
+
+    def __array_namespace__(self, /, *, api_version: str | None = None):
+        if api_version is not None and api_version not in SUPPORTED_API_VERSIONS:
+            raise ValueError(
+                f"unsupported array API version {api_version!r}; acarray supports "
+                f"{', '.join(SUPPORTED_API_VERSIONS)}"
+            )
+        return self._b.ns
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if self._rg:
+            raise RuntimeError("cannot export a tensor that requires grad through DLPack; use x.detach()")
+        kwargs = {k: v for k, v in dict(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy).items() if v is not None}
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
+    def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise TypeError(
+                "refusing to convert a tensor that requires grad to a NumPy array: the gradient "
+                "would silently stop here. Use x.detach() if that is what you want"
+            )
+        import numpy
+
+        if self._b.name == "numpy":
+            return numpy.asarray(self.data, dtype=dtype) if copy is not True else numpy.array(self.data, dtype=dtype)
+        return numpy.asarray(self.data, dtype=dtype)
+
+    # -- Python conversions -----------------------------------------------------------
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __complex__(self):
+        return complex(self.data)
+
+    def __index__(self):
+        return operator.index(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python scalar."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        v = self.data
+        return v.item() if hasattr(v, "item") else float(v)
+
+    def tolist(self):
+        import numpy
+
+        return numpy.asarray(self.detach()).tolist()
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self):
+        b = self._b
+        if b.name in ("numpy", "array_api_strict", "torch", "jax"):
+            import numpy
+
+            try:
+                body = numpy.array2string(numpy.asarray(self.detach()), separator=", ", prefix="tensor(")
+            except Exception:
+                body = repr(self.data)
+        else:
+            body = repr(self.data)
+        extra = [f"dtype={self.data.dtype}"]
+        if b.name != "numpy":
+            extra.insert(0, f"backend={b.name}")
+        if self.ctx is not None:
+            extra.append(f"grad_fn={self.ctx!r}")
+        elif self._rg:
+            extra.append("requires_grad=True")
+        return f"tensor({body}, {', '.join(extra)})"
+
+    __hash__ = None
+
+    # -- in-place operations ----------------------------------------------------------
+
+    def _inplace(self, fn, other, raw_fn):
+        """``self = fn(self, other)`` in place.
+
+        When a gradient is involved the op is recorded and this tensor takes the
+        new history (a leaf that requires grad refuses); otherwise the backend
+        array is modified in place where the backend allows it.  Either way the
+        version counter moves, so ops that saved this tensor notice.
+        """
+        other_rg = isinstance(other, Tensor) and other._rg
+        if _grad_state.enabled and (self._rg or other_rg):
+            if self._rg and self.ctx is None:
+                raise RuntimeError(
+                    "a leaf tensor that requires grad cannot be modified in place (its gradient would be "
+                    "wrong); do it under `with acarray.no_grad():` or on a copy"
+                )
+            old = Tensor._wrap(self.data, self._b)
+            old.ctx, old._oi, old._rg = self.ctx, self._oi, self._rg
+            res = fn(old, other)
+            if res.shape != self.shape:
+                raise ValueError(
+                    f"in-place operation would change the shape of the tensor from {self.shape} to {res.shape}"
+                )
+            if res.dtype != self.dtype:
+                res = _f.astype(res, self.dtype)
+            self.data, self.ctx, self._oi, self._rg = res.data, res.ctx, res._oi, res._rg
+        else:
+            if isinstance(other, Tensor):
+                if other._b is not self._b:
+                    raise TypeError(
+                        f"cannot mix arrays of two backends in one operation: {self._b.name} and {other._b.name}"
+                    )
+                other = other.data
+            self.data = raw_fn(self.data, other)
+        self._version[0] += 1
+        return self
+
+    def __getitem__(self, key):
+        return _f.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        _f.setitem(self, key, value)
+
+
+# Operators, from one table: dunder name -> namespace function.
+_BINARY_DUNDERS = {
+    "add": "add",
+    "sub": "subtract",
+    "mul": "multiply",
+    "truediv": "divide",
+    "floordiv": "floor_divide",
+    "mod": "remainder",
+    "pow": "pow",
+    "matmul": "matmul",
+    "and": "bitwise_and",
+    "or": "bitwise_or",
+    "xor": "bitwise_xor",
+    "lshift": "bitwise_left_shift",
+    "rshift": "bitwise_right_shift",
+}
+_COMPARISON_DUNDERS = {
+    "eq": "equal",
+    "ne": "not_equal",
+    "lt": "less",
+    "le": "less_equal",
+    "gt": "greater",
+    "ge": "greater_equal",
+}
+_UNARY_DUNDERS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": "bitwise_invert"}
+
+
+_f = None  # the module of namespace functions, set by install_operators
+
+
+def install_operators(functions):
+    """Give Tensor its operators, from the module holding the namespace functions."""
+    global _f
+    _f = functions
+
+    def forward(fn):
+        return lambda self, other: fn(self, other)
+
+    def reflected(fn):
+        return lambda self, other: fn(other, self)
+
+    def inplace(fn, raw):
+        return lambda self, other: self._inplace(fn, other, raw)
+
+    for dunder, name in _BINARY_DUNDERS.items():
+        fn = getattr(_f, name)
+        setattr(Tensor, f"__{dunder}__", forward(fn))
+        setattr(Tensor, f"__r{dunder}__", reflected(fn))
+        raw = getattr(operator, f"i{dunder}")
+        setattr(Tensor, f"__i{dunder}__", inplace(fn, raw))
+    for dunder, name in _COMPARISON_DUNDERS.items():
+        setattr(Tensor, f"__{dunder}__", forward(getattr(_f, name)))
+    for dunder, name in _UNARY_DUNDERS.items():
+        fn = getattr(_f, name)
+        setattr(Tensor, f"__{dunder}__", lambda self, fn=fn: fn(self))
+
