@@ -78,24 +78,28 @@ def resolve(args):
     raw = []
     for a in args:
         if isinstance(a, Tensor):
-            if b is None:
-                b = a._b
-            elif a._b is not b:
-                raise _mixed_backends(b, a._b)
-            rg = rg or a._rg
+            ab = a._b
+            if ab is not b:
+                if b is not None:
+                    raise _mixed_backends(b, ab)
+                b = ab
+            if a._rg:
+                rg = True
             raw.append(a.data)
         else:
             raw.append(a)
-    for a in raw:
-        if not isinstance(a, _scalar_types) and a is not None:
-            ab = backend_of(a)
-            if b is None:
-                b = ab
-            elif ab is not b:
-                raise _mixed_backends(b, ab)
+            if a is not None and a.__class__ not in _SCALARS:
+                ab = backend_of(a)
+                if ab is not b:
+                    if b is not None:
+                        raise _mixed_backends(b, ab)
+                    b = ab
     if b is None:
         raise TypeError("expected at least one array or Tensor argument, got only Python scalars")
     return b, raw, rg
+
+
+_SCALARS = frozenset((int, float, complex, bool))
 
 
 def apply(cls, *args, **params):
@@ -103,26 +107,34 @@ def apply(cls, *args, **params):
     b, raw, rg = resolve(args)
     op = cls()
     out = op.forward(b.xp, *raw, **params)
-    record = rg and _grad_state.enabled
     if cls.n_out == 1:
         t = Tensor._wrap(out, backend_of(out) if cls.changes_backend else b)
-        if record and t._b.is_differentiable(t.data.dtype):
-            _record(op, b, args, (t,), t.data)
+        if rg and _grad_state.enabled and t._b.is_differentiable(t.data.dtype):
+            _record(op, b, args, (t,), out)
         return t
     outs = tuple(Tensor._wrap(o, b) for o in out)
-    if record and any(b.is_differentiable(t.data.dtype) for t in outs):
+    if rg and _grad_state.enabled and any(b.is_differentiable(t.data.dtype) for t in outs):
         _record(op, b, args, outs, tuple(t.data for t in outs))
     return outs
 
 
-def _record(op, args_backend, args, outs, out_data):
-    """Attach ``op`` to its outputs and to the nodes of its arguments."""
+def _record(op, b, args, outs, out_data):
+    """Attach ``op`` to its outputs and link it to the nodes of its arguments."""
+    edges = []
+    needs = []
+    for a in args:
+        if isinstance(a, Tensor) and a._rg:
+            c = a.ctx
+            edges.append((a, 0) if c is None else (c, a._oi))
+            needs.append(True)
+        else:
+            edges.append(None)
+            needs.append(False)
     op.args = args
-    op.next = edges = tuple(map(_edge, args))
-    op.needs = tuple(e is not None for e in edges)
+    op.next = edges
+    op.needs = needs
     op.retained = None
-    op.out = out_data if op.saves_output else None
-    op.b = args_backend
+    op.b = b
     for i, t in enumerate(outs):
         if t._b.is_differentiable(t.data.dtype):
             t.ctx = op
@@ -130,18 +142,15 @@ def _record(op, args_backend, args, outs, out_data):
             t._rg = True
     if op.is_view and isinstance(args[0], Tensor):
         outs[0]._version = args[0]._version
-    saved = []
+    saved = None
     if op.saves_inputs:
-        saved += [(a._version, a._version[0]) for a in args if isinstance(a, Tensor)]
+        saved = [(a._version, a._version[0], a) for a in args if isinstance(a, Tensor)]
     if op.saves_output:
-        saved += [(t._version, t._version[0]) for t in outs]
+        op.out = out_data
+        saved = (saved or []) + [(t._version, t._version[0], None) for t in outs]
+    else:
+        op.out = None
     op.versions = saved
-
-
-def _edge(a):
-    if isinstance(a, Tensor) and a._rg:
-        return (a.ctx, a._oi) if a.ctx is not None else (a, 0)
-    return None
 
 
 # -- backward ----------------------------------------------------------------------
@@ -156,35 +165,31 @@ def _freed_error(op):
 
 
 def _toposort(roots):
-    """Nodes reachable from ``roots``, parents after children (iterative depth-first search)."""
-    order, seen = [], set()
+    """Ops reachable from ``roots``, each after every op that consumes it, reversed (iterative DFS)."""
+    order = []
+    seen = set()
     for root in roots:
         if id(root) in seen:
             continue
         seen.add(id(root))
-        stack = [(root, iter(_children(root)))]
+        stack = [(root, iter(root.next or ()))]
         while stack:
-            node, it = stack[-1]
-            for e in it:
-                if e is not None and id(e[0]) not in seen:
-                    seen.add(id(e[0]))
-                    stack.append((e[0], iter(_children(e[0]))))
-                    break
+            for e in stack[-1][1]:
+                if e is not None:
+                    child = e[0]
+                    if id(child) not in seen and not isinstance(child, Tensor):
+                        seen.add(id(child))
+                        stack.append((child, iter(child.next or ())))
+                        break
             else:
-                stack.pop()
-                order.append(node)
+                order.append(stack.pop()[0])
+    order.reverse()
     return order
-
-
-def _children(node):
-    if isinstance(node, Tensor):
-        return ()
-    return node.next or ()
 
 
 def _accumulate(pending, node, oi, g):
     k = id(node)
-    if isinstance(node, Tensor) or node.n_out == 1:
+    if node.n_out == 1:
         cur = pending.get(k)
         pending[k] = g if cur is None else cur + g
     else:
@@ -206,13 +211,14 @@ def unbroadcast(xp, g, shape):
     return xp.reshape(g, shape) if tuple(g.shape) != shape else g
 
 
-def _fit(xp, b, g, arg):
+def _fit(xp, g, arg):
     """Bring gradient ``g`` to the shape and dtype of the argument it belongs to."""
-    shape = tuple(arg.data.shape)
-    if tuple(g.shape) != shape:
-        g = unbroadcast(xp, g, shape)
-    dt = arg.data.dtype
+    d = arg.data
+    if g.shape != d.shape:
+        g = unbroadcast(xp, g, tuple(d.shape))
+    dt = d.dtype
     if g.dtype != dt:
+        b = arg._b
         if b.kind(dt) == "f" and b.kind(g.dtype) == "c":
             g = xp.real(g)
         if g.dtype != dt:
@@ -221,8 +227,10 @@ def _fit(xp, b, g, arg):
 
 
 def _check_versions(op):
-    for counter, seen in op.versions:
-        if counter[0] != seen:
+    # A saved output is a raw array, stale only if written into; a saved input is read from its
+    # tensor, stale also if a recorded in-place op gave the tensor a new value (and a new counter).
+    for counter, seen, tensor in op.versions:
+        if counter[0] != seen or (tensor is not None and tensor._version is not counter):
             raise RuntimeError(
                 f"one of the tensors needed to compute the gradient of {op.name} was modified by an "
                 f"in-place operation after it was used (now at version {counter[0]}, expected "
@@ -238,6 +246,42 @@ def _as_tensor(value, b, op, oi):
     return t
 
 
+class _Sink:
+    """Where gradients arriving at leaves (and at requested inputs) end up."""
+
+    __slots__ = ("wanted", "found")
+
+    def __init__(self, inputs):
+        self.wanted = {}
+        self.found = None
+        if inputs is not None:
+            for i, t in enumerate(inputs):
+                if not isinstance(t, Tensor) or not t._rg:
+                    raise RuntimeError(f"input {i} of grad() does not require grad")
+                self.wanted[(id(t.ctx if t.ctx is not None else t), t._oi)] = i
+            self.found = [None] * len(inputs)
+
+    def leaf(self, t, g):
+        if self.found is None:
+            t.grad = g if t.grad is None else t.grad + g
+        else:
+            i = self.wanted.get((id(t), 0))
+            if i is not None:
+                self.found[i] = g if self.found[i] is None else self.found[i] + g
+
+    def op_output(self, op, oi, g):
+        """Gradient of output ``oi`` of ``op``, complete: capture or retain it."""
+        if self.found is not None:
+            i = self.wanted.get((id(op), oi))
+            if i is not None:
+                self.found[i] = g
+        elif op.retained:
+            ref = op.retained.get(oi)
+            t = ref() if ref is not None else None
+            if t is not None:
+                t.grad = g if t.grad is None else t.grad + g
+
+
 def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):
     """Propagate ``seeds`` from ``roots`` back through the graph.
 
@@ -246,6 +290,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     order, and no ``.grad`` is touched.
     """
     b = roots[0]._b
+    sink = _Sink(inputs)
     pending: dict = {}
     start = []
     for t, s in zip(roots, seeds):
@@ -257,49 +302,35 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "(did you forget requires_grad=True, or compute it under no_grad()?)"
             )
         s = _seed(t, s, create_graph)
-        node = t.ctx if t.ctx is not None else t
-        _accumulate(pending, node, t._oi, s)
-        start.append(node)
+        if t.ctx is None:
+            sink.leaf(t, s)
+        else:
+            _accumulate(pending, t.ctx, t._oi, s)
+            start.append(t.ctx)
     order = _toposort(start)
-    wanted = {}
-    if inputs is not None:
-        for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor) or not t._rg:
-                raise RuntimeError(f"input {i} of grad() does not require grad")
-            wanted[(id(t.ctx if t.ctx is not None else t), t._oi)] = i
-    found = [None] * (len(inputs) if inputs is not None else 0)
+    capture = bool(sink.wanted)
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     try:
-        for node in reversed(order):
+        for node in order:
             entry = pending.pop(id(node), None)
             if entry is None:
                 continue
-            if isinstance(node, Tensor):
-                i = wanted.get((id(node), 0))
-                if i is not None:
-                    found[i] = entry
-                elif inputs is None:
-                    node.grad = entry if node.grad is None else node.grad + entry
-                continue
-            if node.args is None:
+            args = node.args
+            if args is None:
                 raise _freed_error(node)
             multi = node.n_out != 1
-            if wanted or node.retained:
+            if capture or node.retained:
                 for oi, g in enumerate(entry if multi else (entry,)):
-                    i = wanted.get((id(node), oi))
-                    if i is not None:
-                        found[i] = g
-                    ref = node.retained and node.retained.get(oi)
-                    t = ref() if ref is not None else None
-                    if t is not None and g is not None and inputs is None:
-                        t.grad = g if t.grad is None else t.grad + g
-            _check_versions(node)
+                    if g is not None:
+                        sink.op_output(node, oi, g)
+            if node.versions:
+                _check_versions(node)
             nb = node.b
-            xp = nb.ns if create_graph else nb.xp
+            out = node.out
             if create_graph:
-                ins = node.args
-                out = node.out
+                xp = nb.ns
+                ins = args
                 if out is not None:
                     out = (
                         tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out))
@@ -307,25 +338,30 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                         else _as_tensor(out, nb, node, 0)
                     )
             else:
-                ins = tuple(a.data if isinstance(a, Tensor) else a for a in node.args)
-                out = node.out
+                xp = nb.xp
+                ins = [a.data if isinstance(a, Tensor) else a for a in args]
             grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
-            for a, e, g in zip(node.args, node.next, grads):
+            for a, e, g in zip(args, node.next, grads):
                 if e is not None and g is not None:
-                    _accumulate(pending, e[0], e[1], _fit(xp, a._b, g, a))
+                    g = _fit(xp, g, a)
+                    target = e[0]
+                    if isinstance(target, Tensor):
+                        sink.leaf(target, g)
+                    else:
+                        _accumulate(pending, target, e[1], g)
             if not retain_graph:
                 node.args = node.next = node.out = None
     finally:
         _grad_state.enabled = prev_mode
-    if inputs is not None:
-        for i, g in enumerate(found):
-            if g is None and not allow_unused:
-                raise RuntimeError(
-                    f"input {i} of grad() was not used to compute the outputs; pass allow_unused=True "
-                    "to get None for it"
-                )
-        return found
-    return None
+    if inputs is None:
+        return None
+    for i, g in enumerate(sink.found):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"input {i} of grad() was not used to compute the outputs; pass allow_unused=True "
+                "to get None for it"
+            )
+    return sink.found
 
 
 def _seed(t, s, create_graph):
