@@ -67,6 +67,8 @@ def is_complex(a) -> bool:
 
 def cj(xp, a):
     """Complex conjugate of ``a``, skipped for real values (PyTorch's gradient convention)."""
+    if isinstance(a, complex):
+        return a.conjugate()
     return xp.conj(a) if is_complex(a) else a
 
 
