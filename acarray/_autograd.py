@@ -34,10 +34,11 @@ class Op:
     Multi-output ops set ``n_out`` and receive and return tuples.
     """
 
-    __slots__ = ("args", "next", "needs", "out", "versions", "retained", "b", "__dict__", "__weakref__")
+    __slots__ = ("args", "next", "out", "versions", "retained", "b", "__dict__", "__weakref__")
     n_out = 1
     saves_inputs = False
     saves_output = False
+    reads_inputs = True  # False: backward never looks at ``inputs`` (they are not unwrapped)
     is_view = False  # output shares the version counter of args[0]
     changes_backend = False  # output may be an array of another library (to_device)
 
@@ -46,6 +47,11 @@ class Op:
 
     def backward(self, xp, g, inputs, out):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def needs(self) -> tuple:
+        """For each argument, whether it needs a gradient."""
+        return tuple(e is not None for e in self.next)
 
     @property
     def src(self) -> tuple:
@@ -107,41 +113,49 @@ def apply(cls, *args, **params):
     b, raw, rg = resolve(args)
     op = cls()
     out = op.forward(b.xp, *raw, **params)
-    if cls.n_out == 1:
-        t = Tensor._wrap(out, backend_of(out) if cls.changes_backend else b)
-        if rg and _grad_state.enabled and t._b.is_differentiable(t.data.dtype):
-            _record(op, b, args, (t,), out)
-        return t
-    outs = tuple(Tensor._wrap(o, b) for o in out)
-    if rg and _grad_state.enabled and any(b.is_differentiable(t.data.dtype) for t in outs):
-        _record(op, b, args, outs, tuple(t.data for t in outs))
+    if cls.n_out != 1:
+        return _wrap_outputs(op, b, args, out, rg)
+    t = Tensor._wrap(out, backend_of(out) if cls.changes_backend else b)
+    if rg and _grad_state.enabled and t._b.is_differentiable(out.dtype):
+        _link(op, b, args)
+        t.ctx = op
+        t._rg = True
+        if cls.is_view and isinstance(args[0], Tensor):
+            t._version = args[0]._version
+        _save(op, args, (t,), out)
+    return t
+
+
+def _wrap_outputs(op, b, args, outs, rg):
+    """Tensors for the outputs of a multi-output op, recorded when any of them is differentiable."""
+    outs = tuple(Tensor._wrap(o, b) for o in outs)
+    differentiable = [b.is_differentiable(t.data.dtype) for t in outs]
+    if rg and _grad_state.enabled and True in differentiable:
+        _link(op, b, args)
+        for i, t in enumerate(outs):
+            if differentiable[i]:
+                t.ctx, t._oi, t._rg = op, i, True
+        _save(op, args, outs, tuple(t.data for t in outs))
     return outs
 
 
-def _record(op, b, args, outs, out_data):
-    """Attach ``op`` to its outputs and link it to the nodes of its arguments."""
+def _link(op, b, args):
+    """Give ``op`` its arguments and one edge per argument to the node that produced it."""
     edges = []
-    needs = []
     for a in args:
         if isinstance(a, Tensor) and a._rg:
             c = a.ctx
             edges.append((a, 0) if c is None else (c, a._oi))
-            needs.append(True)
         else:
             edges.append(None)
-            needs.append(False)
     op.args = args
     op.next = edges
-    op.needs = needs
     op.retained = None
     op.b = b
-    for i, t in enumerate(outs):
-        if t._b.is_differentiable(t.data.dtype):
-            t.ctx = op
-            t._oi = i
-            t._rg = True
-    if op.is_view and isinstance(args[0], Tensor):
-        outs[0]._version = args[0]._version
+
+
+def _save(op, args, outs, out_data):
+    """Keep the output if backward reads it, and the versions of what backward will read."""
     saved = None
     if op.saves_inputs:
         saved = [(a._version, a._version[0], a) for a in args if isinstance(a, Tensor)]
@@ -226,16 +240,14 @@ def _fit(xp, g, arg):
     return g
 
 
-def _check_versions(op):
+def _modified_error(op, now, seen):
     # A saved output is a raw array, stale only if written into; a saved input is read from its
     # tensor, stale also if a recorded in-place op gave the tensor a new value (and a new counter).
-    for counter, seen, tensor in op.versions:
-        if counter[0] != seen or (tensor is not None and tensor._version is not counter):
-            raise RuntimeError(
-                f"one of the tensors needed to compute the gradient of {op.name} was modified by an "
-                f"in-place operation after it was used (now at version {counter[0]}, expected "
-                f"version {seen}); make a copy before modifying it, or modify it before use"
-            )
+    return RuntimeError(
+        f"one of the tensors needed to compute the gradient of {op.name} was modified by an "
+        f"in-place operation after it was used (now at version {now}, expected "
+        f"version {seen}); make a copy before modifying it, or modify it before use"
+    )
 
 
 def _as_tensor(value, b, op, oi):
@@ -324,8 +336,11 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 for oi, g in enumerate(entry if multi else (entry,)):
                     if g is not None:
                         sink.op_output(node, oi, g)
-            if node.versions:
-                _check_versions(node)
+            versions = node.versions
+            if versions:
+                for counter, seen, tensor in versions:
+                    if counter[0] != seen or (tensor is not None and tensor._version is not counter):
+                        raise _modified_error(node, counter[0], seen)
             nb = node.b
             out = node.out
             if create_graph:
@@ -339,16 +354,23 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     )
             else:
                 xp = nb.xp
-                ins = [a.data if isinstance(a, Tensor) else a for a in args]
+                ins = [a.data if isinstance(a, Tensor) else a for a in args] if node.reads_inputs else None
             grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
             for a, e, g in zip(args, node.next, grads):
-                if e is not None and g is not None:
+                if e is None or g is None:
+                    continue
+                d = a.data
+                if g.shape != d.shape or g.dtype != d.dtype:
                     g = _fit(xp, g, a)
-                    target = e[0]
-                    if isinstance(target, Tensor):
-                        sink.leaf(target, g)
-                    else:
-                        _accumulate(pending, target, e[1], g)
+                target = e[0]
+                if isinstance(target, Tensor):
+                    sink.leaf(target, g)
+                elif target.n_out == 1:
+                    k = id(target)
+                    cur = pending.get(k)
+                    pending[k] = g if cur is None else cur + g
+                else:
+                    _accumulate(pending, target, e[1], g)
             if not retain_graph:
                 node.args = node.next = node.out = None
     finally:

@@ -43,15 +43,18 @@ class Backend:
     per-dtype caches keyed by the dtype objects of real arrays.
     """
 
-    __slots__ = ("xp", "name", "writeable", "_ns", "_kind", "_array_types")
+    __slots__ = ("xp", "name", "writeable", "array_type", "_ns", "_kind", "_differentiable", "_array_types")
 
     def __init__(self, xp, name: str):
         self.xp = xp
         self.name = name
         # JAX arrays are immutable; everything else supports __setitem__.
         self.writeable = name != "jax"
+        # NumPy ufuncs turn 0-d results into scalars; Tensor._wrap turns them back.
+        self.array_type = xp.asarray(0).__class__ if name == "numpy" else None
         self._ns = None
         self._kind: dict = {}
+        self._differentiable: dict = {}
         self._array_types: set = set()
 
     def __repr__(self):
@@ -83,7 +86,11 @@ class Backend:
         return k
 
     def is_differentiable(self, dtype) -> bool:
-        return self.kind(dtype) in "fc"
+        """Whether tensors of ``dtype`` can carry gradients (floating or complex)."""
+        d = self._differentiable.get(dtype)
+        if d is None:
+            d = self._differentiable[dtype] = self.kind(dtype) in "fc"
+        return d
 
     # -- capabilities the standard leaves out -------------------------------------
 

@@ -48,7 +48,7 @@ class Tensor:
     def _wrap(cls, data, b):
         """A new leaf around backend array ``data`` of backend ``b`` (no checks: internal)."""
         t = object.__new__(cls)
-        if b.name == "numpy" and not hasattr(data, "__setitem__"):
+        if b.array_type is not None and data.__class__ is not b.array_type:
             data = b.xp.asarray(data)  # NumPy ufuncs return scalars for 0-d results
         t.data = data
         t._b = b
@@ -249,7 +249,9 @@ class Tensor:
         When a gradient is involved the op is recorded and this tensor takes the
         new history (a leaf that requires grad refuses); otherwise the backend
         array is modified in place where the backend allows it.  Either way the
-        version counter moves, so ops that saved this tensor notice.
+        version moves, so ops that saved this tensor notice; a recorded update
+        writes into no array, so it gives this tensor a counter of its own and
+        leaves saved outputs and views (which share the old one) valid.
         """
         other_rg = isinstance(other, Tensor) and other._rg
         if _grad_state.enabled and (self._rg or other_rg):
@@ -268,6 +270,9 @@ class Tensor:
             if res.dtype != self.dtype:
                 res = _f.astype(res, self.dtype)
             self.data, self.ctx, self._oi, self._rg = res.data, res.ctx, res._oi, res._rg
+            # No array was written into: only ops that read this tensor object need to notice.
+            self._version = [self._version[0] + 1]
+            return self
         else:
             if isinstance(other, Tensor):
                 if other._b is not self._b:
@@ -321,9 +326,6 @@ def install_operators(functions):
     global _f
     _f = functions
 
-    def forward(fn):
-        return lambda self, other: fn(self, other)
-
     def reflected(fn):
         return lambda self, other: fn(other, self)
 
@@ -332,13 +334,12 @@ def install_operators(functions):
 
     for dunder, name in _BINARY_DUNDERS.items():
         fn = getattr(_f, name)
-        setattr(Tensor, f"__{dunder}__", forward(fn))
+        setattr(Tensor, f"__{dunder}__", fn)  # a plain function binds as a method
         setattr(Tensor, f"__r{dunder}__", reflected(fn))
         raw = getattr(operator, f"i{dunder}")
         setattr(Tensor, f"__i{dunder}__", inplace(fn, raw))
     for dunder, name in _COMPARISON_DUNDERS.items():
-        setattr(Tensor, f"__{dunder}__", forward(getattr(_f, name)))
+        setattr(Tensor, f"__{dunder}__", getattr(_f, name))
     for dunder, name in _UNARY_DUNDERS.items():
-        fn = getattr(_f, name)
-        setattr(Tensor, f"__{dunder}__", lambda self, fn=fn: fn(self))
+        setattr(Tensor, f"__{dunder}__", getattr(_f, name))
 

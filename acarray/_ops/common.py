@@ -57,6 +57,12 @@ def passthrough(name: str, module: str | None = None):
     return fn
 
 
+def along(axis: int, index) -> tuple:
+    """The key applying ``index`` to axis ``axis`` (non-negative) and keeping all other axes
+    (the trailing ellipsis is required by the standard when a key covers fewer axes)."""
+    return (slice(None),) * axis + (index, Ellipsis)
+
+
 def is_complex(a) -> bool:
     """Whether array or Tensor ``a`` has a complex dtype (Python complex scalars too)."""
     if isinstance(a, _scalar_types):

@@ -24,11 +24,11 @@ class Unary(Op):
         return getattr(xp, self.fname)(x)
 
     def backward(self, xp, g, inputs, out):
-        x = inputs[0]
+        x = inputs[0] if inputs is not None else None
         if self.rule is not None:
             return (self.rule(xp, g, x, out),)
         d = self.derivative(xp, x, out)
-        return (g * (xp.conj(d) if is_complex(d) else d),)
+        return (g * (xp.conj(d) if self.b.kind(g.dtype) == "c" else d),)
 
 
 class Binary(Op):
@@ -38,11 +38,11 @@ class Binary(Op):
         return getattr(xp, self.fname)(x1, x2)
 
     def backward(self, xp, g, inputs, out):
-        x1, x2 = inputs
-        n1, n2 = self.needs
+        x1, x2 = inputs if inputs is not None else (None, None)
+        e1, e2 = self.next
         return (
-            self.rule1(xp, g, x1, x2, out) if n1 else None,
-            self.rule2(xp, g, x1, x2, out) if n2 else None,
+            None if e1 is None else self.rule1(xp, g, x1, x2, out),
+            None if e2 is None else self.rule2(xp, g, x1, x2, out),
         )
 
 
@@ -171,14 +171,15 @@ def _build():
     functions = {}
     for name, (reads, d) in UNARY_DERIVATIVES.items():
         cls = op_class(Unary, name, fname=name, derivative=staticmethod(d),
-                       saves_inputs="x" in reads, saves_output="y" in reads)
+                       saves_inputs="x" in reads, saves_output="y" in reads, reads_inputs="x" in reads)
         functions[name] = _unary_function(name, cls)
     for name, (reads, rule) in UNARY_RULES.items():
-        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads)
+        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads,
+                       reads_inputs="x" in reads)
         functions[name] = _unary_function(name, cls)
     for name, (reads, r1, r2) in BINARY_RULES.items():
         cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
-                       saves_inputs="x" in reads, saves_output="y" in reads)
+                       saves_inputs="x" in reads, saves_output="y" in reads, reads_inputs="x" in reads)
         functions[name] = _binary_function(name, cls)
     for name in NONDIFFERENTIABLE:
         functions[name] = passthrough(name)
