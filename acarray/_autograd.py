@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ._backend import backend_of
 from ._grad_mode import state as _grad_state
-from ._tensor import Tensor, _scalar_types
+from ._tensor import Tensor
 
 
 class Op:
@@ -116,12 +116,12 @@ def apply(cls, *args, **params):
     if cls.n_out != 1:
         return _wrap_outputs(op, b, args, out, rg)
     t = Tensor._wrap(out, backend_of(out) if cls.changes_backend else b)
+    if cls.is_view and isinstance(args[0], Tensor):
+        t._version = args[0]._version  # recorded or not: writes to the source may reach the view
     if rg and _grad_state.enabled and t._b.is_differentiable(out.dtype):
         _link(op, b, args)
         t.ctx = op
         t._rg = True
-        if cls.is_view and isinstance(args[0], Tensor):
-            t._version = args[0]._version
         _save(op, args, (t,), out)
     return t
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from .._autograd import Op, apply
-from .common import cj, is_complex, op_class, passthrough, public
+from .common import cj, op_class, passthrough, public
 
 
 class Unary(Op):
