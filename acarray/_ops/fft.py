@@ -7,7 +7,7 @@ from __future__ import annotations
 import array_api_compat as compat
 
 from .._autograd import Op, apply
-from .common import passthrough
+from .common import along
 from .manipulation import roll
 
 _DUAL_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -18,7 +18,7 @@ def _fit_length(xp, a, axis, n):
     have = a.shape[axis]
     ax = axis % a.ndim
     if have > n:
-        return a[(slice(None),) * ax + (slice(0, n),)]
+        return a[along(ax, slice(0, n))]
     if have < n:
         pad_shape = tuple(a.shape[:ax]) + (n - have,) + tuple(a.shape[ax + 1:])
         return xp.concat([a, xp.zeros(pad_shape, dtype=a.dtype, device=compat.device(a))], axis=ax)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from .._autograd import Op, apply
 from .._tensor import Tensor
-from .common import backend_in
+from .common import along, backend_in
 
 
 class Rearrange(Op):
@@ -46,7 +44,20 @@ Squeeze = _rearrangement("squeeze", _reshape_back)
 BroadcastTo = _rearrangement("broadcast_to", lambda op, xp, g, **_: g)  # the engine sums
 PermuteDims = _rearrangement("permute_dims", lambda op, xp, g, axes: xp.permute_dims(g, _inverse_permutation(axes)))
 MatrixTranspose = _rearrangement("matrix_transpose", lambda op, xp, g: xp.matrix_transpose(g))
-Moveaxis = _rearrangement("moveaxis", lambda op, xp, g, source, destination: xp.moveaxis(g, destination, source))
+
+
+class Moveaxis(Rearrange):
+    """``moveaxis`` (its axes are positional-only arguments, unlike the other rearrangements)."""
+
+    def forward(self, xp, x, *, source, destination):
+        self.params = {"source": source, "destination": destination}
+        return xp.moveaxis(x, source, destination)
+
+    @staticmethod
+    def undo(op, xp, g, source, destination):
+        return xp.moveaxis(g, destination, source)
+
+
 Flip = _rearrangement("flip", lambda op, xp, g, axis=None: xp.flip(g, axis=axis))
 Roll = _rearrangement("roll", lambda op, xp, g, shift, axis=None: xp.roll(g, _negated(shift), axis=axis))
 Tril = _rearrangement("tril", lambda op, xp, g, k=0: xp.tril(g, k=k))
@@ -141,7 +152,7 @@ class Concat(Op):
         grads, start = [], 0
         for n, need in zip(self.sizes, self.needs):
             if need:
-                grads.append(g[(slice(None),) * ax + (slice(start, start + n),)])
+                grads.append(g[along(ax, slice(start, start + n))])
             else:
                 grads.append(None)
             start += n
@@ -162,7 +173,7 @@ class Stack(Op):
 
     def backward(self, xp, g, inputs, out):
         ax = self.axis % g.ndim
-        return [g[(slice(None),) * ax + (i,)] if need else None for i, need in enumerate(self.needs)]
+        return [g[along(ax, i)] if need else None for i, need in enumerate(self.needs)]
 
 
 def stack(arrays, /, *, axis=0):
@@ -175,7 +186,7 @@ def unstack(x, /, *, axis=0):
     ax = axis % x.ndim if x.ndim else axis
     if x.ndim == 0:
         raise ValueError("unstack needs an array with at least one dimension")
-    return tuple(x[(slice(None),) * ax + (i,)] for i in range(x.shape[ax]))
+    return tuple(x[along(ax, i)] for i in range(x.shape[ax]))
 
 
 class Tile(Op):
@@ -254,7 +265,6 @@ def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         x = concat(parts, axis=ax)
-    head = (slice(None),) * ax
     for _ in range(n):
-        x = x[head + (slice(1, None),)] - x[head + (slice(None, -1),)]
+        x = x[along(ax, slice(1, None))] - x[along(ax, slice(None, -1))]
     return x

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .._autograd import Op, apply
-from .common import cj, passthrough
+from .common import along, cj, passthrough
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -174,7 +174,7 @@ class Cumulative(Op):
         """Drop the initial element along the axis (the one ``include_initial`` adds)."""
         if not self.include_initial:
             return a
-        return a[(slice(None),) * self.axis + (slice(1, None),)]
+        return a[along(self.axis, slice(1, None))]
 
     def reverse_cumsum(self, xp, a):
         return xp.flip(xp.cumulative_sum(xp.flip(a, axis=self.axis), axis=self.axis), axis=self.axis)
@@ -205,14 +205,14 @@ class CumulativeProd(Cumulative):
         n = x.shape[ax]
 
         def at(a, k):
-            return a[(slice(None),) * ax + (slice(k, k + 1),)]
+            return a[along(ax, slice(k, k + 1))]
 
         s = [None] * n
         s[n - 1] = at(g, n - 1)
         for k in range(n - 2, -1, -1):
             s[k] = at(g, k) + cj(xp, at(x, k + 1)) * s[k + 1]
         before = xp.cumulative_prod(x, axis=ax, include_initial=True)
-        before = before[(slice(None),) * ax + (slice(0, n),)]
+        before = before[along(ax, slice(0, n))]
         return (xp.concat(s, axis=ax) * cj(xp, before),)
 
 
