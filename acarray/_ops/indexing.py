@@ -84,7 +84,43 @@ class GetItem(Op):
 
 def getitem(x, key):
     """``x[key]`` for basic, integer-array and boolean-mask indices."""
-    return apply(GetItem, x, key=_raw_key(key))
+    key = _raw_key(key)
+    if x._b.name == "torch":
+        split = _split_negative_steps(x._b, key, x.shape)
+        if split is not None:
+            from .manipulation import flip
+
+            pre, axes, key = split
+            x = flip(apply(GetItem, x, key=pre), axis=axes)
+    return apply(GetItem, x, key=key)
+
+
+def _split_negative_steps(b, key, shape):
+    """For PyTorch, which has no negative slice steps: ``(pre, axes, rest)`` such that
+    ``flip(x[pre], axis=axes)[rest]`` is ``x[key]``, where ``pre`` holds only positive-step
+    slices; ``None`` when ``key`` has no negative step."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in parts):
+        return None
+
+    def dims_used(k):
+        if k is None or k is Ellipsis:
+            return 0
+        return k.ndim if hasattr(k, "dtype") and b.kind(k.dtype) == "b" else 1
+
+    ndim = len(shape)
+    consumed = sum(dims_used(k) for k in parts)
+    pre, axes, rest = [slice(None)] * ndim, [], []
+    dim = 0
+    for k in parts:
+        if isinstance(k, slice) and k.step is not None and k.step < 0:
+            r = range(shape[dim])[k]
+            pre[dim] = slice(r[-1], r[0] + 1, -k.step) if len(r) else slice(0, 0)
+            axes.append(dim)
+            k = slice(None)
+        rest.append(k)
+        dim += ndim - consumed if k is Ellipsis else dims_used(k)
+    return tuple(pre), tuple(axes), tuple(rest)
 
 
 class SetItem(Op):
