@@ -15,6 +15,9 @@ is itself recorded and can be differentiated again.
 
 from __future__ import annotations
 
+import heapq
+import itertools
+
 from ._backend import backend_of
 from ._grad_mode import state as _grad_state
 from ._tensor import Tensor
@@ -34,11 +37,10 @@ class Op:
     Multi-output ops set ``n_out`` and receive and return tuples.
     """
 
-    __slots__ = ("args", "next", "out", "versions", "retained", "b", "__dict__", "__weakref__")
+    __slots__ = ("args", "ins", "next", "out", "versions", "retained", "b", "seq", "__dict__", "__weakref__")
     n_out = 1
     saves_inputs = False
     saves_output = False
-    reads_inputs = True  # False: backward never looks at ``inputs`` (they are not unwrapped)
     is_view = False  # output shares the version counter of args[0]
     changes_backend = False  # output may be an array of another library (to_device)
 
@@ -114,24 +116,24 @@ def apply(cls, *args, **params):
     op = cls()
     out = op.forward(b.xp, *raw, **params)
     if cls.n_out != 1:
-        return _wrap_outputs(op, b, args, out, rg)
+        return _wrap_outputs(op, b, args, raw, out, rg)
     t = Tensor._wrap(out, backend_of(out) if cls.changes_backend else b)
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
     if rg and _grad_state.enabled and t._b.is_differentiable(out.dtype):
-        _link(op, b, args)
+        _link(op, b, args, raw)
         t.ctx = op
         t._rg = True
         _save(op, args, (t,), out)
     return t
 
 
-def _wrap_outputs(op, b, args, outs, rg):
+def _wrap_outputs(op, b, args, raw, outs, rg):
     """Tensors for the outputs of a multi-output op, recorded when any of them is differentiable."""
     outs = tuple(Tensor._wrap(o, b) for o in outs)
     differentiable = [b.is_differentiable(t.data.dtype) for t in outs]
     if rg and _grad_state.enabled and True in differentiable:
-        _link(op, b, args)
+        _link(op, b, args, raw)
         for i, t in enumerate(outs):
             if differentiable[i]:
                 t.ctx, t._oi, t._rg = op, i, True
@@ -139,8 +141,13 @@ def _wrap_outputs(op, b, args, outs, rg):
     return outs
 
 
-def _link(op, b, args):
-    """Give ``op`` its arguments and one edge per argument to the node that produced it."""
+_SEQ = itertools.count()
+
+
+def _link(op, b, args, raw):
+    """Give ``op`` its arguments (tensors and their raw values), one edge per argument to the
+    node that produced it, and a sequence number: an op is always numbered after the ops that
+    produced its inputs, so decreasing numbers are a topological order for backward."""
     edges = []
     for a in args:
         if isinstance(a, Tensor) and a._rg:
@@ -149,9 +156,11 @@ def _link(op, b, args):
         else:
             edges.append(None)
     op.args = args
+    op.ins = raw
     op.next = edges
     op.retained = None
     op.b = b
+    op.seq = next(_SEQ)
 
 
 def _save(op, args, outs, out_data):
@@ -176,29 +185,6 @@ def _freed_error(op):
         "freed after the first backward(); pass retain_graph=True to the first call if you need to "
         "backward twice"
     )
-
-
-def _toposort(roots):
-    """Ops reachable from ``roots``, each after every op that consumes it, reversed (iterative DFS)."""
-    order = []
-    seen = set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root.next or ()))]
-        while stack:
-            for e in stack[-1][1]:
-                if e is not None:
-                    child = e[0]
-                    if id(child) not in seen and not isinstance(child, Tensor):
-                        seen.add(id(child))
-                        stack.append((child, iter(child.next or ())))
-                        break
-            else:
-                order.append(stack.pop()[0])
-    order.reverse()
-    return order
 
 
 def _accumulate(pending, node, oi, g):
@@ -241,8 +227,9 @@ def _fit(xp, g, arg):
 
 
 def _modified_error(op, now, seen):
-    # A saved output is a raw array, stale only if written into; a saved input is read from its
-    # tensor, stale also if a recorded in-place op gave the tensor a new value (and a new counter).
+    # Saved values are raw arrays, stale only if written into.  When the backward pass is recorded,
+    # inputs are read from their tensors, stale also if a recorded in-place op gave the tensor a new
+    # value (and a new counter).
     return RuntimeError(
         f"one of the tensors needed to compute the gradient of {op.name} was modified by an "
         f"in-place operation after it was used (now at version {now}, expected "
@@ -304,7 +291,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     b = roots[0]._b
     sink = _Sink(inputs)
     pending: dict = {}
-    start = []
+    queue: list = []  # (-seq, op): the op with the highest number is processed first
     for t, s in zip(roots, seeds):
         if t._b is not b:
             raise _mixed_backends(b, t._b)
@@ -317,17 +304,16 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         if t.ctx is None:
             sink.leaf(t, s)
         else:
+            if id(t.ctx) not in pending:
+                heapq.heappush(queue, (-t.ctx.seq, t.ctx))
             _accumulate(pending, t.ctx, t._oi, s)
-            start.append(t.ctx)
-    order = _toposort(start)
     capture = bool(sink.wanted)
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     try:
-        for node in order:
-            entry = pending.pop(id(node), None)
-            if entry is None:
-                continue
+        while queue:
+            node = heapq.heappop(queue)[1]
+            entry = pending.pop(id(node))
             args = node.args
             if args is None:
                 raise _freed_error(node)
@@ -339,7 +325,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             versions = node.versions
             if versions:
                 for counter, seen, tensor in versions:
-                    if counter[0] != seen or (tensor is not None and tensor._version is not counter):
+                    if counter[0] != seen or (create_graph and tensor is not None and tensor._version is not counter):
                         raise _modified_error(node, counter[0], seen)
             nb = node.b
             out = node.out
@@ -354,7 +340,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     )
             else:
                 xp = nb.xp
-                ins = [a.data if isinstance(a, Tensor) else a for a in args] if node.reads_inputs else None
+                ins = node.ins
             grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
             for a, e, g in zip(args, node.next, grads):
                 if e is None or g is None:
@@ -365,14 +351,19 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 target = e[0]
                 if isinstance(target, Tensor):
                     sink.leaf(target, g)
-                elif target.n_out == 1:
-                    k = id(target)
+                    continue
+                k = id(target)
+                if k not in pending:
+                    if target.args is None:
+                        raise _freed_error(target)
+                    heapq.heappush(queue, (-target.seq, target))
+                if target.n_out == 1:
                     cur = pending.get(k)
                     pending[k] = g if cur is None else cur + g
                 else:
                     _accumulate(pending, target, e[1], g)
             if not retain_graph:
-                node.args = node.next = node.out = None
+                node.args = node.ins = node.next = node.out = None
     finally:
         _grad_state.enabled = prev_mode
     if inputs is None:

@@ -24,7 +24,7 @@ class Unary(Op):
         return getattr(xp, self.fname)(x)
 
     def backward(self, xp, g, inputs, out):
-        x = inputs[0] if inputs is not None else None
+        x = inputs[0]
         if self.rule is not None:
             return (self.rule(xp, g, x, out),)
         d = self.derivative(xp, x, out)
@@ -38,7 +38,7 @@ class Binary(Op):
         return getattr(xp, self.fname)(x1, x2)
 
     def backward(self, xp, g, inputs, out):
-        x1, x2 = inputs if inputs is not None else (None, None)
+        x1, x2 = inputs
         e1, e2 = self.next
         return (
             None if e1 is None else self.rule1(xp, g, x1, x2, out),
@@ -171,15 +171,14 @@ def _build():
     functions = {}
     for name, (reads, d) in UNARY_DERIVATIVES.items():
         cls = op_class(Unary, name, fname=name, derivative=staticmethod(d),
-                       saves_inputs="x" in reads, saves_output="y" in reads, reads_inputs="x" in reads)
+                       saves_inputs="x" in reads, saves_output="y" in reads)
         functions[name] = _unary_function(name, cls)
     for name, (reads, rule) in UNARY_RULES.items():
-        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads,
-                       reads_inputs="x" in reads)
+        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads)
         functions[name] = _unary_function(name, cls)
     for name, (reads, r1, r2) in BINARY_RULES.items():
         cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
-                       saves_inputs="x" in reads, saves_output="y" in reads, reads_inputs="x" in reads)
+                       saves_inputs="x" in reads, saves_output="y" in reads)
         functions[name] = _binary_function(name, cls)
     for name in NONDIFFERENTIABLE:
         functions[name] = passthrough(name)
