@@ -1,0 +1,25 @@
+"""Neural networks on any array-API backend: modules, layers, initialisers and ``functional``.
+
+Layers create their parameters with ``dtype=`` (float32 by default), ``device=``
+and ``backend=`` (a backend name or namespace; acarray's default backend when
+omitted).  See ``acarray.optim`` for optimizers.
+"""
+
+from . import functional, init
+from .functional import ShapeError
+from .layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .layers.attention import MultiHeadAttention
+from .layers.conv import AvgPool2d, Conv1d, Conv2d, ConvTranspose2d, MaxPool2d
+from .layers.dropout import Dropout
+from .layers.embedding import Embedding
+from .layers.linear import Flatten, Identity, Linear
+from .layers.norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .layers.recurrent import GRU, LSTM, RNN
+from .module import Buffer, Module, ModuleList, Parameter, Sequential
+
+__all__ = [
+    "functional", "init", "ShapeError", "Module", "Parameter", "Buffer", "Sequential", "ModuleList",
+    "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d",
+    "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Embedding", "RNN", "LSTM", "GRU",
+    "MultiHeadAttention", "ReLU", "LeakyReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+]

@@ -1,0 +1,162 @@
+"""Fused element-wise, affine and normalising ops: linear, relu, sigmoid, (log-)softmax,
+softmax cross-entropy and layer norm.
+
+Each computes its forward pass on raw arrays in one go and has a backward rule
+with exactly the products a hand-written gradient would use.  Rules are
+written against ``xp`` only, so with ``create_graph=True`` they are recorded
+and differentiate again.
+"""
+
+from __future__ import annotations
+
+from ..._autograd import Op
+from .util import one_hot
+
+
+class Linear(Op):
+    """``x @ w.T + b`` for ``x`` of shape ``(..., in)``, ``w`` of ``(out, in)``, ``b`` of ``(out,)`` or None."""
+
+    saves_inputs = True
+
+    def forward(self, xp, x, w, b):
+        y = xp.matmul(x, xp.matrix_transpose(w))
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, xp, g, inputs, out):
+        x, w, b = inputs
+        nx, nw, nb = self.needs
+        gx = xp.matmul(g, w) if nx else None
+        g2 = xp.reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
+        gw = xp.matmul(xp.matrix_transpose(g2), xp.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x) if nw else None
+        gb = xp.sum(g2, axis=0) if nb else None
+        return gx, gw, gb
+
+
+class Relu(Op):
+    saves_output = True
+
+    def forward(self, xp, x):
+        return xp.where(x > 0, x, 0.0)
+
+    def backward(self, xp, g, inputs, out):
+        return (xp.where(out > 0, g, 0.0),)
+
+
+class Sigmoid(Op):
+    saves_output = True
+
+    def forward(self, xp, x):
+        e = xp.exp(-xp.abs(x))  # never overflows
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, xp, g, inputs, out):
+        return (g * out * (1 - out),)
+
+
+class LogSoftmax(Op):
+    saves_output = True
+
+    def forward(self, xp, x, *, axis):
+        self.axis = axis
+        s = x - xp.max(x, axis=axis, keepdims=True)
+        return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+
+    def backward(self, xp, g, inputs, out):
+        return (g - xp.exp(out) * xp.sum(g, axis=self.axis, keepdims=True),)
+
+
+class Softmax(Op):
+    saves_output = True
+
+    def forward(self, xp, x, *, axis):
+        self.axis = axis
+        e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+        return e / xp.sum(e, axis=axis, keepdims=True)
+
+    def backward(self, xp, g, inputs, out):
+        return (out * (g - xp.sum(g * out, axis=self.axis, keepdims=True)),)
+
+
+class SoftmaxCrossEntropy(Op):
+    """Per-row loss ``-sum(q * log_softmax(logits))`` for logits ``(N, C)`` and class indices ``(N,)``.
+
+    ``q`` is the one-hot target smoothed by ``smoothing``; rows whose target is
+    ``ignore_index`` give 0.  The gradient is ``g * (softmax - q)``.
+    """
+
+    saves_inputs = True
+
+    def _parts(self, xp, logits, target):
+        n_classes = logits.shape[1]
+        s = logits - xp.max(logits, axis=1, keepdims=True)
+        logp = s - xp.log(xp.sum(xp.exp(s), axis=1, keepdims=True))
+        q = one_hot(xp, target, n_classes, logits.dtype)
+        if self.smoothing:
+            q = q * (1 - self.smoothing) + self.smoothing / n_classes
+        keep = xp.astype(target != self.ignore_index, logits.dtype)
+        return logp, q, keep
+
+    def forward(self, xp, logits, target, *, ignore_index, smoothing):
+        self.ignore_index, self.smoothing = ignore_index, smoothing
+        logp, q, keep = self._parts(xp, logits, target)
+        return -xp.sum(q * logp, axis=1) * keep
+
+    def backward(self, xp, g, inputs, out):
+        logp, q, keep = self._parts(xp, *inputs)
+        return (xp.expand_dims(g * keep, axis=1) * (xp.exp(logp) - q), None)
+
+
+class LayerNorm(Op):
+    """Normalise over the trailing ``axes``, then scale by ``w`` and shift by ``b`` (either may be None)."""
+
+    saves_inputs = True
+
+    def _normalised(self, xp, x):
+        mu = xp.mean(x, axis=self.axes, keepdims=True)
+        xc = x - mu
+        rstd = 1 / xp.sqrt(xp.mean(xc * xc, axis=self.axes, keepdims=True) + self.eps)
+        return xc * rstd, rstd
+
+    def forward(self, xp, x, w, b, *, axes, eps):
+        self.axes, self.eps = axes, eps
+        y, _ = self._normalised(xp, x)
+        if w is not None:
+            y = y * w
+        if b is not None:
+            y = y + b
+        return y
+
+    def backward(self, xp, g, inputs, out):
+        x, w, b = inputs
+        xhat, rstd = self._normalised(xp, x)
+        gh = g * w if w is not None else g
+        gx = None
+        if self.needs[0]:
+            mean = lambda a: xp.mean(a, axis=self.axes, keepdims=True)  # noqa: E731
+            gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat))
+        # The engine sums these over the leading axes, down to the shape of w and b.
+        return gx, g * xhat if self.needs[1] else None, g if self.needs[2] else None
+
+
+def _erf(xp, x):
+    """Error function (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7; not in the standard)."""
+    a = xp.abs(x)
+    t = 1 / (1 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return xp.sign(x) * (1 - poly * xp.exp(-a * a))
+
+
+class Gelu(Op):
+    """``x * Phi(x)`` with the normal CDF ``Phi``; the gradient ``Phi(x) + x * phi(x)`` uses the exact density."""
+
+    saves_inputs = True
+
+    def forward(self, xp, x):
+        return x * (0.5 * (1 + _erf(xp, x * 0.7071067811865476)))
+
+    def backward(self, xp, g, inputs, out):
+        x = inputs[0]
+        cdf = 0.5 * (1 + _erf(xp, x * 0.7071067811865476))
+        return (g * (cdf + x * xp.exp(-0.5 * x * x) * 0.3989422804014327),)

@@ -1,0 +1,61 @@
+"""Helpers the fused ops share: writing into arrays on any backend, in both backward modes.
+
+Backward rules receive raw backend arrays, or acarray Tensors when the backward
+pass is being recorded (``create_graph=True``); these helpers accept either.
+"""
+
+from __future__ import annotations
+
+import array_api_compat as compat
+
+from ..._backend import backend_for_namespace
+from ..._tensor import Tensor
+
+# Backends whose basic indexing returns views that can be updated in place.
+_VIEW_BACKENDS = ("numpy", "torch", "cupy")
+
+
+def device_of(a):
+    return a.device if isinstance(a, Tensor) else compat.device(a)
+
+
+def put(xp, arr, key, value):
+    """``arr[key] = value`` on a fresh array; returns the result (a copy on immutable backends)."""
+    if isinstance(arr, Tensor):
+        arr[key] = value
+        return arr
+    return backend_for_namespace(xp).put(arr, key, value)
+
+
+def add_at(xp, arr, key, value):
+    """``arr[key] += value`` on a fresh array (basic indices only); returns the result."""
+    if isinstance(arr, Tensor):
+        arr[key] = arr[key] + value
+        return arr
+    b = backend_for_namespace(xp)
+    if b.name in _VIEW_BACKENDS:
+        view = arr[key]
+        view += value
+        return arr
+    if b.writeable:
+        arr[key] = arr[key] + value
+        return arr
+    return arr.at[key].add(value)
+
+
+def pad(xp, x, axes, widths, value=0.0):
+    """``x`` with ``widths[i]`` elements of ``value`` added on both sides of ``axes[i]``."""
+    if not any(widths):
+        return x
+    shape = list(x.shape)
+    key = [slice(None)] * x.ndim
+    for a, w in zip(axes, widths):
+        shape[a] += 2 * w
+        key[a] = slice(w, w + x.shape[a])
+    out = xp.full(tuple(shape), value, dtype=x.dtype, device=device_of(x))
+    return put(xp, out, tuple(key), x)
+
+
+def one_hot(xp, labels, n, dtype):
+    """``(labels[..., None] == arange(n))`` as ``dtype`` (labels outside [0, n) give zero rows)."""
+    return xp.astype(labels[..., None] == xp.arange(n, device=device_of(labels)), dtype)

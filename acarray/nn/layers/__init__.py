@@ -1,0 +1,1 @@
+"""The layers of ``acarray.nn``, one family per module."""

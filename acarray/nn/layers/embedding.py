@@ -1,0 +1,24 @@
+"""``Embedding``: a trainable lookup table."""
+
+from __future__ import annotations
+
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ._params import Factory
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by integer index."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, *, dtype=None, device=None, backend=None):
+        f = Factory(dtype, device, backend)
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.weight = f.zeros((num_embeddings, embedding_dim))
+        init.normal_(self.weight)
+
+    def forward(self, indices):
+        return F.embedding(indices, self.weight)
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"

@@ -1,0 +1,45 @@
+"""Linear layers and shape adapters: ``Linear``, ``Identity``, ``Flatten``."""
+
+from __future__ import annotations
+
+import math
+
+from .. import functional as F
+from ..module import Module
+from ._params import Factory
+
+
+class Linear(Module):
+    """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, dtype=None, device=None, backend=None):
+        f = Factory(dtype, device, backend)
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = f.fan_in_uniform((out_features, in_features), in_features)
+        self.bias = f.fan_in_uniform((out_features,), in_features) if bias else None
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"{self.in_features}, {self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge axes ``start_axis`` .. ``end_axis`` into one."""
+
+    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+        self.start_axis, self.end_axis = start_axis, end_axis
+
+    def forward(self, x):
+        s, e = self.start_axis % x.ndim, self.end_axis % x.ndim
+        shape = (*x.shape[:s], math.prod(x.shape[s : e + 1]), *x.shape[e + 1 :])
+        return x.__array_namespace__().reshape(x, shape)
+
+    def extra_repr(self):
+        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"

@@ -1,0 +1,63 @@
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``."""
+
+from __future__ import annotations
+
+from .. import functional as F
+from ..functional import ShapeError
+from ..module import Module
+from ._params import Factory
+
+
+class _BatchNorm(Module):
+    ndims = (2, 3)
+    layout = "(N, C) or (N, C, L)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, *, dtype=None, device=None, backend=None):
+        f = Factory(dtype, device, backend)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = f.ones((num_features,)) if affine else None
+        self.bias = f.zeros((num_features,)) if affine else None
+        self.running_mean = f.buffer((num_features,), 0.0) if track_running_stats else None
+        self.running_var = f.buffer((num_features,), 1.0) if track_running_stats else None
+
+    def forward(self, x):
+        if x.ndim not in self.ndims or x.shape[1] != self.num_features:
+            raise ShapeError(f"expected input of shape {self.layout} with C={self.num_features}, got shape {tuple(x.shape)}")
+        batch_stats = self.training or self.running_mean is None
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            training=batch_stats, momentum=self.momentum, eps=self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of ``(N, C)`` or ``(N, C, L)`` inputs, per channel."""
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of ``(N, C, H, W)`` inputs, per channel."""
+
+    ndims = (4,)
+    layout = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalisation over the trailing ``normalized_shape`` axes of each sample (one fused op)."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 *, dtype=None, device=None, backend=None):
+        f = Factory(dtype, device, backend)
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps = eps
+        self.weight = self.bias = None
+        if elementwise_affine:
+            self.weight = f.ones(self.normalized_shape)
+            self.bias = f.zeros(self.normalized_shape) if bias else None
+
+    def forward(self, x):
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}"
