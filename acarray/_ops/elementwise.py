@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from .._autograd import Op, apply
-from .common import cj, op_class, passthrough, public
+from .common import cj, is_complex, op_class, passthrough, public
 
 
 class Unary(Op):
@@ -95,8 +95,16 @@ UNARY_RULES = {
     "floor": ("", _zero),
     "round": ("", _zero),
     "trunc": ("", _zero),
-    "sign": ("", _zero),
+    "sign": ("xy", lambda xp, g, x, y: _complex_sign_rule(xp, g, x, y) if is_complex(x) else _zero(xp, g)),
 }
+
+
+def _complex_sign_rule(xp, g, x, y):
+    """Gradient of sign(z) = z / |z| for complex z: (g - Re(conj(g) y) y) / |z|, 0 at z == 0."""
+    a = xp.abs(x)
+    zero = a == 0
+    safe = xp.where(zero, xp.ones_like(a), a)
+    return xp.where(zero, xp.zeros_like(y), (g - xp.real(xp.conj(g) * y) * y) / safe)
 
 
 def _max_weight(xp, g, x1, x2):
@@ -174,7 +182,8 @@ def _build():
                        saves_inputs="x" in reads, saves_output="y" in reads)
         functions[name] = _unary_function(name, cls)
     for name, (reads, rule) in UNARY_RULES.items():
-        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads)
+        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads,
+                       saves_output="y" in reads)
         functions[name] = _unary_function(name, cls)
     for name, (reads, r1, r2) in BINARY_RULES.items():
         cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
