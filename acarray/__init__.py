@@ -19,6 +19,7 @@ from ._grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._tensor import Tensor
 from .autograd import grad_of as grad
 from .autograd import value_and_grad, vjp
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -66,4 +67,6 @@ sys.modules.setdefault("acarray.fft", _default.fft)
 def __getattr__(name):
     if name in BACKEND_NAMES:
         return backend_named(name).ns
+    if name in ("nn", "optim", "viz"):
+        return importlib.import_module(f"acarray.{name}")
     raise AttributeError(f"module 'acarray' has no attribute {name!r}")

@@ -52,6 +52,16 @@ def resolve_factory(dtype=None, device=None, backend=None):
     return ns, dtype, device
 
 
+def array_like(value, like):
+    """``value`` (a Tensor or array of any backend) as a fresh raw array with the backend, dtype and device of ``like``."""
+    ns = like.__array_namespace__()
+    if isinstance(value, Tensor):
+        value = value.detach() if value.__array_namespace__() is ns else ns.asarray(_to_numpy(value))
+    elif acarray.namespace(value) is not ns:
+        value = ns.asarray(_to_numpy(value))
+    return ns.asarray(value, dtype=like.dtype, device=like.device, copy=True).data
+
+
 def dtype_name(t) -> str:
     """The array-API name of a tensor's dtype ("float32"), the same on every backend."""
     ns = t.__array_namespace__()
@@ -180,10 +190,7 @@ class Module:
             raise ValueError(f"load_state_dict for {type(self).__name__}: wrong shapes: {'; '.join(bad)}")
         for k, t in own.items():
             if k in state:
-                ns = t.__array_namespace__()
-                v = state[k]
-                v = _to_numpy(v) if not isinstance(v, Tensor) or v.__array_namespace__() is not ns else v.detach()
-                t.data = ns.asarray(ns.asarray(v), dtype=t.dtype, device=t.device, copy=True).data
+                t.data = array_like(state[k], t)
                 t._version[0] += 1
         return self
 
