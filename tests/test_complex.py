@@ -62,7 +62,7 @@ def _torch_gradients(fn, values, cot):
 def test_matches_torch_autograd(xp, rng, row):
     _, shapes, fn, torch_fn = row
     values = _complex_inputs(rng, shapes)
-    if fn.__code__.co_consts and row[0] in ("inv", "det", "solve"):
+    if row[0] in ("inv", "det", "solve"):  # keep the matrix well conditioned
         values[0] = values[0] + 3 * np.eye(3)
     zs = [xp.asarray(xp.asarray(v), requires_grad=True) for v in values]
     y = fn(xp, *zs)
@@ -109,6 +109,7 @@ def test_second_order_complex(xp, rng):
     check_grads(lambda z: xp.abs(z) ** 2, z, order=2)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # NumPy computes 0 / 0 for sign(0j)
 def test_sign_of_complex_is_differentiable(xp, rng):
     z = make(xp, rng, (3,), dtype="complex128")
     check_grads(xp.sign, z, order=2)
