@@ -62,6 +62,7 @@ globals().update(
 )
 sys.modules.setdefault("acarray.linalg", _default.linalg)
 sys.modules.setdefault("acarray.fft", _default.fft)
+sys.modules.setdefault("acarray.special", _default.special)
 
 
 def __getattr__(name):

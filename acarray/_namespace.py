@@ -3,7 +3,7 @@
 It is a real module object (hashable, with ``__name__``, as SciPy expects of a
 namespace) holding the shared differentiable functions, the creation and
 data-type functions bound to the backend, the backend's own dtype objects and
-constants, and the ``linalg`` and ``fft`` extensions.
+constants, the ``linalg`` and ``fft`` extensions and ``special``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ._grad_mode import enable_grad, no_grad
 from ._ops.creation import bound_functions
 from ._ops.fft import FFT_FUNCTIONS
 from ._ops.linalg import __all_linalg__ as LINALG
+from ._ops.special import FUNCTIONS as SPECIAL
 from ._tensor import Tensor
 
 API_VERSION = "2025.12"
@@ -50,9 +51,11 @@ def namespace_for(b) -> types.ModuleType:
     )
     linalg = _module(f"{name}.linalg", "The linalg extension, differentiable.", dict(LINALG))
     fft = _module(f"{name}.fft", "The fft extension, differentiable.", {**FFT_FUNCTIONS, **fft_creation})
-    members.update(linalg=linalg, fft=fft)
+    special = _module(f"{name}.special", "Special functions (SciPy's names), differentiable.", dict(SPECIAL))
+    members.update(linalg=linalg, fft=fft, special=special)
     ns = _module(name, f"acarray's differentiable array API namespace on {b.name}.", members)
     sys.modules.setdefault(name, ns)
     sys.modules.setdefault(f"{name}.linalg", linalg)
     sys.modules.setdefault(f"{name}.fft", fft)
+    sys.modules.setdefault(f"{name}.special", special)
     return ns

@@ -1,0 +1,228 @@
+"""Special functions (``acarray.<backend>.special``): one table of derivatives, kernels per backend.
+
+Each function runs the backend's own special-function library: SciPy for NumPy,
+``cupyx.scipy.special`` for CuPy, ``torch.special``, ``jax.scipy.special``;
+Dask maps SciPy over the blocks (lazily), and array-api-strict converts through
+NumPy and SciPy and back.  SciPy's array-API dispatch looks for these functions
+on ``xp.special``, so ``scipy.special.erf(t)`` and the SciPy functions built on
+them stay differentiable.
+
+Derivatives are written with namespace operations and the special functions
+themselves (through :func:`special_of`), so they are differentiable again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import types
+
+import array_api_compat as compat
+
+from .._autograd import apply
+from .._backend import backend_for_namespace
+from .common import op_class, public
+from .elementwise import Binary, Unary
+
+SQRT_2PI = math.sqrt(2 * math.pi)
+_SCALARS = (int, float)
+
+# Module holding each backend's special functions, and the module for those it lacks there.
+_LIBRARIES = {
+    "numpy": ("scipy.special", {"sinc": "numpy"}),
+    "cupy": ("cupyx.scipy.special", {"sinc": "cupy"}),
+    "torch": ("torch.special", {}),
+    "jax": ("jax.scipy.special", {"sinc": "jax.numpy"}),
+    "dask": ("scipy.special", {"sinc": "numpy"}),
+    "array_api_strict": ("scipy.special", {"sinc": "numpy"}),
+}
+
+_KERNEL_NAMES = {"psi": "digamma"}  # acarray name -> library name, where they differ
+_KERNELS: dict = {}
+
+
+def _through_numpy(b, fn):
+    """``fn`` (a NumPy function) on arrays of a backend without special functions: convert and back."""
+    import numpy
+
+    def kernel(*args):
+        device = next(a.device for a in args if hasattr(a, "device"))
+        out = fn(*(numpy.from_dlpack(a) if hasattr(a, "__dlpack__") else a for a in args))
+        return b.xp.asarray(numpy.asarray(out), device=device)
+
+    return kernel
+
+
+def _blockwise(b, fn):
+    """``fn`` (a NumPy function) mapped lazily over the blocks of Dask arrays."""
+    import numpy
+
+    def kernel(*args):
+        probe = (numpy.ones((), dtype=a.dtype) if hasattr(a, "dtype") else a for a in args)
+        with numpy.errstate(all="ignore"):
+            dtype = numpy.asarray(fn(*probe)).dtype
+        return b.xp.map_blocks(fn, *args, dtype=dtype)
+
+    return kernel
+
+
+def kernel(b, name: str):
+    """The raw special function ``name`` of backend ``b`` (raw arrays in and out)."""
+    key = (b.name, name)
+    k = _KERNELS.get(key)
+    if k is None:
+        if b.name not in _LIBRARIES:
+            raise TypeError(f"acarray.special has no special-function library for the {b.name} backend")
+        module, others = _LIBRARIES[b.name]
+        k = getattr(importlib.import_module(others.get(name, module)), _KERNEL_NAMES.get(name, name))
+        if b.name == "array_api_strict":
+            k = _through_numpy(b, k)
+        elif b.name == "dask":
+            k = _blockwise(b, k)
+        _KERNELS[key] = k
+    return k
+
+
+class _Kernels:
+    """The raw special functions of one backend, as attributes."""
+
+    def __init__(self, b):
+        self.b = b
+
+    def __getattr__(self, name):
+        return kernel(self.b, name)
+
+
+def special_of(xp):
+    """The special functions that go with namespace ``xp``: acarray's own while a
+    backward pass is recorded (``xp`` is an acarray namespace), else the backend's kernels."""
+    own = getattr(xp, "special", None)
+    if isinstance(own, types.ModuleType) and own.__name__.startswith("acarray."):
+        return own
+    return _Kernels(backend_for_namespace(xp))
+
+
+def _safe(xp, x):
+    """``x`` with zeros replaced by ones (to divide by where the 0 case is handled separately)."""
+    return xp.where(x == 0, xp.ones_like(x), x)
+
+
+def _at_zero(xp, x, value, elsewhere):
+    """``value`` where ``x == 0``, else ``elsewhere``."""
+    return xp.where(x == 0, xp.full_like(x, value), elsewhere)
+
+
+# name -> (what the derivative reads: "x", "y" or "xy"; d(xp, x, y) = f'(x))
+UNARY_DERIVATIVES = {
+    "erf": ("x", lambda xp, x, y: (2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
+    "erfc": ("x", lambda xp, x, y: (-2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
+    "erfinv": ("y", lambda xp, x, y: (math.sqrt(math.pi) / 2) * xp.exp(y * y)),
+    "expit": ("y", lambda xp, x, y: y * (1 - y)),
+    "logit": ("x", lambda xp, x, y: 1 / (x * (1 - x))),
+    "gammaln": ("x", lambda xp, x, y: special_of(xp).digamma(x)),
+    "digamma": ("x", lambda xp, x, y: special_of(xp).polygamma(1, x)),
+    "psi": ("x", lambda xp, x, y: special_of(xp).polygamma(1, x)),
+    "ndtr": ("x", lambda xp, x, y: xp.exp(-(x * x) / 2) / SQRT_2PI),
+    "ndtri": ("y", lambda xp, x, y: SQRT_2PI * xp.exp(y * y / 2)),
+    "log_ndtr": ("xy", lambda xp, x, y: xp.exp(-(x * x) / 2 - y) / SQRT_2PI),
+    "entr": ("x", lambda xp, x, y: -(xp.log(x) + 1)),
+    "i0": ("x", lambda xp, x, y: special_of(xp).i1(x)),
+    "i0e": ("xy", lambda xp, x, y: special_of(xp).i1e(x) - xp.sign(x) * y),
+    "i1": (
+        "xy",
+        lambda xp, x, y: _at_zero(xp, x, 0.5, special_of(xp).i0(x) - y / _safe(xp, x)),
+    ),
+    "i1e": (
+        "xy",
+        lambda xp, x, y: _at_zero(xp, x, 0.5, special_of(xp).i0e(x) - y * (xp.sign(x) + 1 / _safe(xp, x))),
+    ),
+    "sinc": ("xy", lambda xp, x, y: _at_zero(xp, x, 0.0, (xp.cos(math.pi * x) - y) / _safe(xp, x))),
+}
+
+
+def _nonzero(xp, a):
+    return xp.astype(a != 0, a.dtype)
+
+
+def _no_gradient(name, what):
+    def rule(xp, g, a, b, y):
+        raise TypeError(f"acarray.special.{name} is not differentiable in its first argument ({what})")
+
+    return rule
+
+
+def _gamma_density(xp, a, x):
+    """x**(a-1) exp(-x) / Gamma(a): the derivative of gammainc(a, x) in x."""
+    sp = special_of(xp)
+    log_norm = math.lgamma(a) if isinstance(a, (int, float)) else sp.gammaln(a)
+    return xp.exp(sp.xlogy(a - 1, x) - x - log_norm)
+
+
+# name -> (what the rules read, rule for the first argument, rule for the second)
+BINARY_RULES = {
+    # d/dx x log(y) is log(y), and 0 where x == 0 (so xlogy(0, 0) = 0 has gradient 0 in x).
+    "xlogy": (
+        "x",
+        lambda xp, g, a, b, y: g * special_of(xp).xlogy(_nonzero(xp, a), b),
+        lambda xp, g, a, b, y: g * a / b,
+    ),
+    "xlog1py": (
+        "x",
+        lambda xp, g, a, b, y: g * special_of(xp).xlog1py(_nonzero(xp, a), b),
+        lambda xp, g, a, b, y: g * a / (1 + b),
+    ),
+    # Regularized incomplete gamma functions, differentiable in x (not in the shape a).
+    "gammainc": ("x", _no_gradient("gammainc", "a shape parameter"), lambda xp, g, a, x, y: g * _gamma_density(xp, a, x)),
+    "gammaincc": ("x", _no_gradient("gammaincc", "a shape parameter"), lambda xp, g, a, x, y: -g * _gamma_density(xp, a, x)),
+    "polygamma": ("x", _no_gradient("polygamma", "an order"), lambda xp, g, n, x, y: g * special_of(xp).polygamma(n + 1, x)),
+}
+
+
+class SpecialUnary(Unary):
+    __slots__ = ()
+
+    def forward(self, xp, x):
+        return kernel(backend_for_namespace(xp), self.fname)(x)
+
+
+class SpecialBinary(Binary):
+    __slots__ = ()
+
+    def forward(self, xp, x1, x2):
+        # Some libraries (torch.special) take no Python scalars: give them the other argument's dtype,
+        # except for polygamma's order, which stays a Python int.
+        if isinstance(x1, _SCALARS) and self.fname != "polygamma":
+            x1 = xp.asarray(x1, dtype=x2.dtype, device=compat.device(x2))
+        elif isinstance(x2, _SCALARS):
+            x2 = xp.asarray(x2, dtype=x1.dtype, device=compat.device(x1))
+        return kernel(backend_for_namespace(xp), self.fname)(x1, x2)
+
+
+def _unary(name, cls):
+    def fn(x, /):
+        return apply(cls, x)
+
+    return public(name, fn, f"``scipy.special.{name}`` on any backend, differentiable.")
+
+
+def _binary(name, cls):
+    def fn(x1, x2, /):
+        return apply(cls, x1, x2)
+
+    return public(name, fn, f"``scipy.special.{name}`` on any backend, differentiable.")
+
+
+def _build():
+    functions = {}
+    for name, (reads, d) in UNARY_DERIVATIVES.items():
+        cls = op_class(SpecialUnary, name, fname=name, derivative=staticmethod(d),
+                       saves_inputs="x" in reads, saves_output="y" in reads)
+        functions[name] = _unary(name, cls)
+    for name, (reads, r1, r2) in BINARY_RULES.items():
+        cls = op_class(SpecialBinary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
+                       saves_inputs="x" in reads, saves_output="y" in reads)
+        functions[name] = _binary(name, cls)
+    return functions
+
+
+FUNCTIONS = _build()

@@ -1,0 +1,1 @@
+"""Interoperability tests: SciPy, scikit-learn and array-api-extra called on acarray tensors."""
