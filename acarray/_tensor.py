@@ -182,27 +182,38 @@ class Tensor:
 
     # -- Python conversions -----------------------------------------------------------
 
+    def _scalar(self, what: str, kinds: str):
+        """The data of a 0-d tensor of one of ``kinds``, for a Python conversion (the standard's rule)."""
+        if self.data.ndim != 0:
+            raise TypeError(f"{what}() needs a 0-d tensor, got shape {self.shape}; index or reshape it first")
+        if self._b.kind(self.data.dtype) not in kinds:
+            raise TypeError(f"{what}() is not defined for a tensor of dtype {self.data.dtype}")
+        return self.data
+
     def __bool__(self):
-        return bool(self.data)
+        return bool(self._scalar("bool", "bifc"))
 
     def __int__(self):
-        return int(self.data)
+        return int(self._scalar("int", "bif"))
 
     def __float__(self):
-        return float(self.data)
+        return float(self._scalar("float", "bif"))
 
     def __complex__(self):
-        return complex(self.data)
+        return complex(self._scalar("complex", "bifc"))
 
     def __index__(self):
-        return operator.index(self.data)
+        return operator.index(self._scalar("index", "i"))
 
     def item(self):
         """The value of a one-element tensor as a Python scalar."""
         if self.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         v = self.data
-        return v.item() if hasattr(v, "item") else float(v)
+        if hasattr(v, "item"):
+            return v.item()
+        scalar = {"b": bool, "i": int, "f": float, "c": complex}[self._b.kind(v.dtype)]
+        return scalar(self._b.xp.reshape(v, ()))
 
     def tolist(self):
         import numpy
@@ -217,7 +228,7 @@ class Tensor:
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.shape[0]))
+        return (self[i, ...] for i in range(self.shape[0]))
 
     def __repr__(self):
         b = self._b
@@ -329,8 +340,14 @@ def install_operators(functions):
     def reflected(fn):
         return lambda self, other: fn(other, self)
 
+    from ._ops.dtype_rules import require_inplace
+
     def inplace(fn, raw):
-        return lambda self, other: self._inplace(fn, other, raw)
+        def method(self, other):
+            require_inplace(fn, self, other)
+            return self._inplace(fn, other, raw)
+
+        return method
 
     for dunder, name in _BINARY_DUNDERS.items():
         fn = getattr(_f, name)

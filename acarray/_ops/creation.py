@@ -5,8 +5,10 @@ from __future__ import annotations
 import array_api_compat as compat
 
 from .._autograd import Op, apply
+from .._backend import backend_of
 from .._tensor import Tensor
 from .common import unwrap, wrap
+from .dtype_rules import require_all_promotable
 from .elementwise import astype
 from .manipulation import stack
 
@@ -42,6 +44,18 @@ def _contains_tensor(obj) -> bool:
     return isinstance(obj, (list, tuple)) and any(_contains_tensor(o) for o in obj)
 
 
+def _is_array_of(b, obj) -> bool:
+    """Whether ``obj`` is an array of backend ``b`` itself (not a list, scalar or foreign array)."""
+    if type(obj) in b._array_types:
+        return True
+    if isinstance(obj, (list, tuple, int, float, complex, bool)):
+        return False
+    try:
+        return backend_of(obj) is b
+    except TypeError:
+        return False
+
+
 def bound_functions(b) -> dict:
     """The creation and data-type functions of acarray's namespace for backend ``b``."""
     xp = b.xp
@@ -66,7 +80,10 @@ def bound_functions(b) -> dict:
             if isinstance(obj, Tensor):  # another backend: convert the values
                 obj = obj.detach().data
             kwargs = {k: v for k, v in (("dtype", dtype), ("device", device), ("copy", copy)) if v is not None}
-            t = Tensor._wrap(xp.asarray(obj, **kwargs), b)
+            if (not kwargs or kwargs == {"copy": False}) and _is_array_of(b, obj):
+                t = Tensor._wrap(obj, b)  # the backend's own array: wrapped as it is
+            else:
+                t = Tensor._wrap(xp.asarray(obj, **kwargs), b)
         if requires_grad:
             if not t.is_leaf:
                 raise RuntimeError("requires_grad=True is only for leaves; this tensor already has a history")
@@ -95,12 +112,20 @@ def bound_functions(b) -> dict:
         fn = getattr(xp, name)
         return lambda *args, **kwargs: fn(*unwrap(args), **kwargs)
 
+    def result_type(*arrays_and_dtypes):
+        """The dtype the standard's promotion rules give (a TypeError where they define none)."""
+        values = [a if isinstance(a, (Tensor, bool, int, float, complex)) or hasattr(a, "shape")
+                  else xp.empty(0, dtype=a) for a in arrays_and_dtypes]
+        require_all_promotable("result_type", values)
+        return xp.result_type(*unwrap(arrays_and_dtypes))
+
     for names, make in ((CREATION, creation), (CREATION_LIKE, creation_like), (DTYPE_FUNCTIONS, dtype_query)):
         for name in names:
             f = make(name)
             f.__name__ = f.__qualname__ = name
             f.__doc__ = getattr(getattr(xp, name), "__doc__", None)
             functions[name] = f
+    functions["result_type"] = result_type
 
     def fft_creation(name):
         f = lambda *args, **kwargs: wrap(getattr(xp.fft, name)(*args, **kwargs), b)  # noqa: E731
