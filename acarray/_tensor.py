@@ -182,28 +182,20 @@ class Tensor:
 
     # -- Python conversions -----------------------------------------------------------
 
-    def _scalar(self, what: str, kinds: str):
-        """The data of a 0-d tensor of one of ``kinds``, for a Python conversion (the standard's rule)."""
-        if self.data.ndim != 0:
-            raise TypeError(f"{what}() needs a 0-d tensor, got shape {self.shape}; index or reshape it first")
-        if self._b.kind(self.data.dtype) not in kinds:
-            raise TypeError(f"{what}() is not defined for a tensor of dtype {self.data.dtype}")
-        return self.data
-
     def __bool__(self):
-        return bool(self._scalar("bool", "bifc"))
+        return bool(self.data)
 
     def __int__(self):
-        return int(self._scalar("int", "bif"))
+        return int(self.data)
 
     def __float__(self):
-        return float(self._scalar("float", "bif"))
+        return float(self.data)
 
     def __complex__(self):
-        return complex(self._scalar("complex", "bifc"))
+        return complex(self.data)
 
     def __index__(self):
-        return operator.index(self._scalar("index", "i"))
+        return operator.index(self.data)
 
     def item(self):
         """The value of a one-element tensor as a Python scalar."""
@@ -340,14 +332,8 @@ def install_operators(functions):
     def reflected(fn):
         return lambda self, other: fn(other, self)
 
-    from ._ops.dtype_rules import require_inplace
-
     def inplace(fn, raw):
-        def method(self, other):
-            require_inplace(fn, self, other)
-            return self._inplace(fn, other, raw)
-
-        return method
+        return lambda self, other: self._inplace(fn, other, raw)
 
     for dunder, name in _BINARY_DUNDERS.items():
         fn = getattr(_f, name)
