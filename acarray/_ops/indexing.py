@@ -97,8 +97,8 @@ def getitem(x, key):
 
 def _split_negative_steps(b, key, shape):
     """For PyTorch, which has no negative slice steps: ``(pre, axes, rest)`` such that
-    ``flip(x[pre], axis=axes)[rest]`` is ``x[key]``, where ``pre`` holds only positive-step
-    slices; ``None`` when ``key`` has no negative step."""
+    ``flip(x[pre], axis=axes)[rest]`` is ``x[key]`` (and the same elements for assignment),
+    where ``pre`` holds only positive-step slices; ``None`` when ``key`` has no negative step."""
     parts = key if isinstance(key, tuple) else (key,)
     if not any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in parts):
         return None
@@ -147,13 +147,29 @@ def setitem(x, key, value):
     """``x[key] = value`` in place (see Tensor._inplace for how gradients stay right)."""
     key = _raw_key(key)
     b = x._b
+    split = _split_negative_steps(b, key, x.shape) if b.name == "torch" else None
 
     def raw_put(data, v):
         if not isinstance(v, _scalar_types) and type(v) not in b._array_types and v is not None:
             v = b.xp.asarray(v, dtype=data.dtype) if isinstance(v, (list, tuple)) else v
-        return b.put(data, key, v)
+        if split is None:
+            return b.put(data, key, v)
+        pre, axes, rest = split  # data[key] = v is flip(data[pre])[rest] = v
+        region = b.xp.flip(data[pre], axis=axes)
+        region[rest] = v
+        data[pre] = b.xp.flip(region, axis=axes)
+        return data
 
-    x._inplace(lambda old, v: apply(SetItem, old, v, key=key), value, raw_put)
+    def recorded_put(old, v):
+        if split is None:
+            return apply(SetItem, old, v, key=key)
+        from .manipulation import flip
+
+        pre, axes, rest = split
+        region = apply(SetItem, flip(apply(GetItem, old, key=pre), axis=axes), v, key=rest)
+        return apply(SetItem, old, flip(region, axis=axes), key=pre)
+
+    x._inplace(recorded_put, value, raw_put)
 
 
 class Take(Op):
