@@ -55,7 +55,7 @@ from ._ops.reductions import (
 
 globals().update(_ELEMENTWISE)
 
-argsort = passthrough("argsort")
+argsort = passthrough("argsort", kinds="if")
 isin = passthrough("isin")
 nonzero = passthrough("nonzero")
 searchsorted = passthrough("searchsorted")

@@ -182,20 +182,28 @@ class Tensor:
 
     # -- Python conversions -----------------------------------------------------------
 
+    def _scalar(self, what: str, kinds: str):
+        """The data of a 0-d tensor of one of ``kinds``, for a Python conversion (the standard's rule)."""
+        if self.data.ndim != 0:
+            raise TypeError(f"{what}() needs a 0-d tensor, got shape {self.shape}; index or reshape it first")
+        if self._b.kind(self.data.dtype) not in kinds:
+            raise TypeError(f"{what}() is not defined for a tensor of dtype {self.data.dtype}")
+        return self.data
+
     def __bool__(self):
-        return bool(self.data)
+        return bool(self._scalar("bool", "bifc"))
 
     def __int__(self):
-        return int(self.data)
+        return int(self._scalar("int", "bif"))
 
     def __float__(self):
-        return float(self.data)
+        return float(self._scalar("float", "bif"))
 
     def __complex__(self):
-        return complex(self.data)
+        return complex(self._scalar("complex", "bifc"))
 
     def __index__(self):
-        return operator.index(self.data)
+        return operator.index(self._scalar("index", "i"))
 
     def item(self):
         """The value of a one-element tensor as a Python scalar."""
@@ -332,8 +340,14 @@ def install_operators(functions):
     def reflected(fn):
         return lambda self, other: fn(other, self)
 
+    from ._ops.dtype_rules import require_inplace
+
     def inplace(fn, raw):
-        return lambda self, other: self._inplace(fn, other, raw)
+        def method(self, other):
+            require_inplace(fn, self, other)
+            return self._inplace(fn, other, raw)
+
+        return method
 
     for dunder, name in _BINARY_DUNDERS.items():
         fn = getattr(_f, name)

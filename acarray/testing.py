@@ -8,13 +8,17 @@ from ._tensor import Tensor
 from .autograd import grad as _grad
 
 
-def _to_numpy(t) -> np.ndarray:
+def to_numpy(t) -> np.ndarray:
+    """A NumPy array with the values of a Tensor or of any backend's array (CuPy and Dask included)."""
     data = t.detach().data if isinstance(t, Tensor) else t
     if hasattr(data, "get"):  # CuPy
         data = data.get()
     if hasattr(data, "compute"):  # Dask
         data = data.compute()
     return np.asarray(data)
+
+
+_to_numpy = to_numpy
 
 
 def _perturbed(xp, x, flat_index, delta):

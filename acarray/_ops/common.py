@@ -40,14 +40,19 @@ def backend_in(args):
     return b
 
 
-def passthrough(name: str, module: str | None = None):
+def passthrough(name: str, module: str | None = None, kinds: str | None = None):
     """A namespace function that runs the backend's ``name`` and returns constants.
 
     For functions whose outputs are not differentiable (comparisons, argmax,
     integer or boolean results, sorting indices...): nothing is recorded.
+    ``kinds`` restricts the dtype of the first argument (see ``dtype_rules``).
     """
 
     def fn(*args, **kwargs):
+        if kinds is not None:
+            from .dtype_rules import require
+
+            require(name, kinds, args[0])
         b = backend_in(list(args) + [v for v in kwargs.values() if isinstance(v, Tensor)])
         ns = b.xp if module is None else getattr(b.xp, module)
         return wrap(getattr(ns, name)(*unwrap(args), **{k: unwrap(v) for k, v in kwargs.items()}), b)

@@ -9,10 +9,12 @@ engine, never by a rule.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .._autograd import Op, apply
 from .common import cj, is_complex, op_class, passthrough, public
+from .dtype_rules import require, require_promotable
 
 
 class Unary(Op):
@@ -160,19 +162,47 @@ NONDIFFERENTIABLE = (
     "logical_and logical_not logical_or logical_xor"
 ).split()
 
+# The dtype kinds each function accepts (Backend.kind codes: b bool, i integer, f real floating,
+# c complex floating), as the standard states them; anything else raises a TypeError.
+_KINDS_BY_FUNCTION = {
+    "fc": "acos acosh asin asinh atan atanh cos cosh exp expm1 log log1p log2 log10 sin sinh sqrt tan tanh "
+          "reciprocal divide",
+    "ifc": "square abs negative positive conj real imag round sign add subtract multiply pow isfinite isinf isnan",
+    "if": "ceil floor trunc maximum minimum remainder floor_divide greater greater_equal less less_equal",
+    "f": "atan2 hypot logaddexp copysign nextafter signbit",
+    "ib": "bitwise_and bitwise_or bitwise_xor bitwise_invert",
+    "i": "bitwise_left_shift bitwise_right_shift",
+    "b": "logical_and logical_not logical_or logical_xor",
+    "bifc": "equal not_equal",
+}
+KINDS = {name: kinds for kinds, names in _KINDS_BY_FUNCTION.items() for name in names.split()}
 
-def _unary_function(name, cls):
+
+def _unary_function(name, run):
+    kinds = KINDS[name]
+
     def fn(x, /):
-        return apply(cls, x)
+        require(name, kinds, x)
+        return run(x)
 
-    return public(name, fn, f"Element-wise ``{name}`` of the array API standard, differentiable.")
+    fn.kinds = kinds
+    return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
 
 
-def _binary_function(name, cls):
+def _binary_function(name, run):
+    kinds = KINDS[name]
+
     def fn(x1, x2, /):
-        return apply(cls, x1, x2)
+        require(name, kinds, x1, x2)
+        require_promotable(name, x1, x2)
+        return run(x1, x2)
 
-    return public(name, fn, f"Element-wise ``{name}`` of the array API standard, differentiable.")
+    fn.kinds = kinds
+    return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
+
+
+def _recorded(cls):
+    return functools.partial(apply, cls)
 
 
 def _build():
@@ -180,17 +210,19 @@ def _build():
     for name, (reads, d) in UNARY_DERIVATIVES.items():
         cls = op_class(Unary, name, fname=name, derivative=staticmethod(d),
                        saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _unary_function(name, cls)
+        functions[name] = _unary_function(name, _recorded(cls))
     for name, (reads, rule) in UNARY_RULES.items():
         cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads,
                        saves_output="y" in reads)
-        functions[name] = _unary_function(name, cls)
+        functions[name] = _unary_function(name, _recorded(cls))
     for name, (reads, r1, r2) in BINARY_RULES.items():
         cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
                        saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _binary_function(name, cls)
+        functions[name] = _binary_function(name, _recorded(cls))
     for name in NONDIFFERENTIABLE:
-        functions[name] = passthrough(name)
+        make = _unary_function if name in ("bitwise_invert", "isfinite", "isinf", "isnan", "signbit",
+                                           "logical_not") else _binary_function
+        functions[name] = make(name, passthrough(name))
     return functions
 
 
@@ -222,6 +254,9 @@ class Clip(Op):
 
 def clip(x, /, min=None, max=None):
     """Clamp ``x`` to [min, max]; the gradient flows to x inside the range (ends included)."""
+    require("clip", "if", x, min, max)
+    require_promotable("clip", x, min)
+    require_promotable("clip", x, max)
     return apply(Clip, x, min, max)
 
 
@@ -238,6 +273,8 @@ class Where(Op):
 
 def where(condition, x1, x2, /):
     """Elements of ``x1`` where ``condition`` is true, else of ``x2``; differentiable in both."""
+    require("where", "b", condition)
+    require_promotable("where", x1, x2)
     return apply(Where, condition, x1, x2)
 
 

@@ -8,6 +8,7 @@ import array_api_compat as compat
 
 from .._autograd import Op, apply
 from .common import along
+from .dtype_rules import require
 from .manipulation import roll
 
 _DUAL_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -150,12 +151,14 @@ def ihfft(x, /, *, n=None, axis=-1, norm="backward"):
 
 def fftshift(x, /, *, axes=None):
     """Move the zero frequency to the centre (a roll; the gradient rolls back)."""
+    require("fftshift", "fc", x)
     axes = tuple(range(x.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
     return roll(x, shift=tuple(x.shape[a] // 2 for a in axes), axis=axes)
 
 
 def ifftshift(x, /, *, axes=None):
     """Inverse of fftshift."""
+    require("ifftshift", "fc", x)
     axes = tuple(range(x.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
     return roll(x, shift=tuple(-(x.shape[a] // 2) for a in axes), axis=axes)
 

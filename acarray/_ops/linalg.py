@@ -17,6 +17,7 @@ import array_api_compat as compat
 from .._autograd import Op, apply
 from .._tensor import Tensor
 from .common import backend_in, cj, is_complex, passthrough
+from .dtype_rules import require, require_promotable
 from .manipulation import expand_dims, matrix_transpose, permute_dims, reshape
 from .reductions import max as _max
 from .reductions import min as _min
@@ -66,11 +67,14 @@ class Matmul(Op):
 
 def matmul(x1, x2, /):
     """Matrix product (1-D operands act as vectors, batch axes broadcast)."""
+    require("matmul", "ifc", x1, x2)
+    require_promotable("matmul", x1, x2)
     return apply(Matmul, x1, x2)
 
 
 def tensordot(x1, x2, /, *, axes=2):
     """Sum of products over ``axes`` (an int, or two sequences of axes), via ``matmul``."""
+    require("tensordot", "ifc", x1, x2)
     if isinstance(axes, int):
         if axes < 0:
             raise ValueError("axes must be non-negative")
@@ -93,6 +97,8 @@ def tensordot(x1, x2, /, *, axes=2):
 
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot product of vectors along ``axis``: ``sum(conj(x1) * x2, axis)``."""
+    require("vecdot", "ifc", x1, x2)
+    require_promotable("vecdot", x1, x2)
     b = backend_in([x1, x2])
     if x1.shape[axis] != x2.shape[axis]:
         raise ValueError(f"vecdot: x1 and x2 have {x1.shape[axis]} and {x2.shape[axis]} elements along axis {axis}")
@@ -468,6 +474,7 @@ def pinv(x, /, *, rtol=None):
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """Vector p-norm over ``axis`` (all axes by default)."""
+    require("vector_norm", "fc", x)
     return apply(VectorNorm, x, axis=axis, keepdims=keepdims, ord=ord)
 
 

@@ -6,6 +6,7 @@ import math
 
 from .._autograd import Op, apply
 from .common import along, cj, passthrough
+from .dtype_rules import require
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -138,8 +139,9 @@ class Prod(Reduction):
         return (self.expand(xp, g) * cj(xp, undo(before * after)),)
 
 
-def _reduction(cls, name, doc):
+def _reduction(cls, name, doc, kinds):
     def fn(x, /, *, axis=None, keepdims=False, **kw):
+        require(name, kinds, x)
         return apply(cls, x, axis=axis, keepdims=keepdims, **kw)
 
     fn.__name__ = fn.__qualname__ = name
@@ -147,13 +149,13 @@ def _reduction(cls, name, doc):
     return fn
 
 
-sum = _reduction(Sum, "sum", "Sum over ``axis`` (``dtype=`` to accumulate in another dtype).")
-prod = _reduction(Prod, "prod", "Product over ``axis``; exact gradient even where elements are zero.")
-mean = _reduction(Mean, "mean", "Arithmetic mean over ``axis``.")
-max = _reduction(Max, "max", "Maximum over ``axis``; tied maxima share the gradient evenly.")
-min = _reduction(Min, "min", "Minimum over ``axis``; tied minima share the gradient evenly.")
-var = _reduction(Var, "var", "Variance over ``axis`` with ``correction`` (0 by default).")
-std = _reduction(Std, "std", "Standard deviation over ``axis`` with ``correction`` (0 by default).")
+sum = _reduction(Sum, "sum", "Sum over ``axis`` (``dtype=`` to accumulate in another dtype).", "ifc")
+prod = _reduction(Prod, "prod", "Product over ``axis``; exact gradient even where elements are zero.", "ifc")
+mean = _reduction(Mean, "mean", "Arithmetic mean over ``axis``.", "fc")
+max = _reduction(Max, "max", "Maximum over ``axis``; tied maxima share the gradient evenly.", "if")
+min = _reduction(Min, "min", "Minimum over ``axis``; tied minima share the gradient evenly.", "if")
+var = _reduction(Var, "var", "Variance over ``axis`` with ``correction`` (0 by default).", "f")
+std = _reduction(Std, "std", "Standard deviation over ``axis`` with ``correction`` (0 by default).", "f")
 
 
 def _cumulative_axis(x, axis):
@@ -218,16 +220,18 @@ class CumulativeProd(Cumulative):
 
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     """Cumulative sum along ``axis``."""
+    require("cumulative_sum", "ifc", x)
     return apply(CumulativeSum, x, axis=axis, dtype=dtype, include_initial=include_initial)
 
 
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     """Cumulative product along ``axis``; exact gradient at zeros."""
+    require("cumulative_prod", "ifc", x)
     return apply(CumulativeProd, x, axis=axis, dtype=dtype, include_initial=include_initial)
 
 
 all = passthrough("all")
 any = passthrough("any")
-argmax = passthrough("argmax")
-argmin = passthrough("argmin")
+argmax = passthrough("argmax", kinds="if")
+argmin = passthrough("argmin", kinds="if")
 count_nonzero = passthrough("count_nonzero")
