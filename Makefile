@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint venv clean
+.PHONY: test lint venv clean demo
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
+
+$(VENV)/.installed-demo: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[demo]"
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(PY) examples/digits_cnn.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check acarray tests
