@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import types
 
 import array_api_strict
 import pytest
@@ -43,7 +44,7 @@ def test_every_standard_name_exists(xp, part):
             assert obj == "2025.12"
             continue
         if n in ("linalg", "fft"):
-            assert obj.__name__ == f"acarray.{xp.backend.name}.{n}"
+            assert isinstance(obj, types.ModuleType)
             continue
         if n in DTYPES:
             assert obj == getattr(xp.backend.xp, n)
