@@ -43,7 +43,7 @@ def test_every_standard_name_exists(xp, part):
         if n == "__array_api_version__":
             assert obj == "2025.12"
             continue
-        if n in ("linalg", "fft"):
+        if not part and n in ("linalg", "fft"):
             assert isinstance(obj, types.ModuleType)
             continue
         if n in DTYPES:
