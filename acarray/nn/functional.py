@@ -65,7 +65,11 @@ def silu(x):
 
 
 def gelu(x, approximate: str = "none"):
-    """``x * Phi(x)``; ``approximate="tanh"`` uses PyTorch's tanh approximation instead."""
+    """``x * Phi(x)``; ``approximate="tanh"`` uses PyTorch's tanh approximation instead.
+
+    ``Phi`` comes from an approximation of erf (the standard has none) with an
+    absolute error below 1.5e-7, well under float32 resolution.
+    """
     if approximate == "tanh":
         ns = _ns(x)
         return 0.5 * x * (1 + ns.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))

@@ -61,7 +61,7 @@ def _im2col(xp, x, geom):
     n, c = x.shape[:2]
     out = geom.out_size(tuple(x.shape[2:]))
     xl = pad(xp, xp.permute_dims(x, _cl(nd)), range(1, nd + 1), geom.padding)
-    cols = xp.stack([xl[(slice(None), *w)] for w in geom.windows(out)], axis=-2)  # (N, *out, K, C)
+    cols = xp.stack([xl[(slice(None), *w, ...)] for w in geom.windows(out)], axis=-2)  # (N, *out, K, C)
     g, k, m = geom.groups, len(geom.windows(out)), n * math.prod(out)
     if g == 1:
         return xp.reshape(cols, (1, m, k * c)), out
@@ -87,9 +87,9 @@ def _col2im(xp, rows, wt, geom, shape):
         part = xp.matmul(rows, wt[..., i * cg : (i + 1) * cg])  # (G, M, C/G)
         if g != 1:
             part = xp.permute_dims(part, (1, 0, 2))
-        acc = add_at(xp, acc, (slice(None), *w), xp.reshape(part, (n, *out, c)))
+        acc = add_at(xp, acc, (slice(None), *w, ...), xp.reshape(part, (n, *out, c)))
     crop = tuple(slice(p, p + s) for p, s in zip(geom.padding, shape[2:]))
-    return xp.permute_dims(acc[(slice(None), *crop)], _cf(nd))
+    return xp.permute_dims(acc[(slice(None), *crop, ...)], _cf(nd))
 
 
 def _weight_matrix(xp, w, geom):

@@ -44,7 +44,7 @@ class MultiHeadAttention(Module):
                 raise ShapeError(f"expected {name} of shape (N, L, {e}), got shape {tuple(t.shape)}")
         ns = query.__array_namespace__()
         w, b = self.in_proj_weight, self.in_proj_bias
-        parts = [F.linear(t, w[i * e : (i + 1) * e], None if b is None else b[i * e : (i + 1) * e])
+        parts = [F.linear(t, w[i * e : (i + 1) * e, :], None if b is None else b[i * e : (i + 1) * e])
                  for i, t in enumerate((query, key, value))]
         q, k, v = (self._heads(ns, p) for p in parts)
         allowed = None

@@ -76,10 +76,10 @@ class _Recurrent(Module):
         for k in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._layer(k)
             xw = F.linear(x, w_ih, b_ih)
-            h, c = h0[k], c0[k]
+            h, c = h0[k, ...], c0[k, ...]
             outputs = []
             for t in range(steps):
-                h, c = self.cell(ns, xw[:, t], h, c, w_hh, b_hh)
+                h, c = self.cell(ns, xw[:, t, :], h, c, w_hh, b_hh)
                 outputs.append(h)
             x = ns.stack(outputs, axis=1)
             last_h.append(h)
