@@ -66,6 +66,22 @@ def _blockwise(b, fn):
     return kernel
 
 
+def _scalars_as_arrays(b, name, fn):
+    """``fn`` of two arguments taking Python scalars, as some libraries (torch.special, cupyx) do not:
+    a scalar gets the other argument's dtype, except polygamma's order on torch and JAX (a Python int)."""
+    keep_first = name == "polygamma" and b.name in ("torch", "jax")
+    xp = b.xp
+
+    def kernel(x1, x2):
+        if isinstance(x1, _SCALARS) and not keep_first:
+            x1 = xp.asarray(x1, dtype=x2.dtype, device=compat.device(x2))
+        elif isinstance(x2, _SCALARS):
+            x2 = xp.asarray(x2, dtype=x1.dtype, device=compat.device(x1))
+        return fn(x1, x2)
+
+    return kernel
+
+
 def kernel(b, name: str):
     """The raw special function ``name`` of backend ``b`` (raw arrays in and out)."""
     key = (b.name, name)
@@ -79,6 +95,8 @@ def kernel(b, name: str):
             k = _through_numpy(b, k)
         elif b.name == "dask":
             k = _blockwise(b, k)
+        if name in BINARY_RULES:
+            k = _scalars_as_arrays(b, name, k)
         _KERNELS[key] = k
     return k
 
@@ -189,12 +207,6 @@ class SpecialBinary(Binary):
     __slots__ = ()
 
     def forward(self, xp, x1, x2):
-        # Some libraries (torch.special) take no Python scalars: give them the other argument's dtype,
-        # except for polygamma's order, which stays a Python int.
-        if isinstance(x1, _SCALARS) and self.fname != "polygamma":
-            x1 = xp.asarray(x1, dtype=x2.dtype, device=compat.device(x2))
-        elif isinstance(x2, _SCALARS):
-            x2 = xp.asarray(x2, dtype=x1.dtype, device=compat.device(x1))
         return kernel(backend_for_namespace(xp), self.fname)(x1, x2)
 
 

@@ -40,7 +40,7 @@ class Case:
     """``call(*arrays)`` on inputs of the given shapes and domains.
 
     ``grad`` says whether the gradient through the call is checked; ``note``
-    says why not (it is printed in README).  ``backends`` limits the backends.
+    says why not (it is printed in README).
     """
 
     library: str
@@ -49,7 +49,6 @@ class Case:
     inputs: tuple = (((5, 3), "any"),)
     grad: bool = True
     note: str = ""
-    backends: tuple = ("numpy", "array_api_strict", "torch")
     rtol: float = 1e-4
 
 
