@@ -57,3 +57,28 @@ def test_fit_reduces_the_loss():
     after = float(ex.logistic_loss(xn, xn.asarray(w), xn.asarray(Xc), xn.asarray(yc)))
     assert after < 0.7 * before
     assert float(w @ true_w) / (np.linalg.norm(w) * np.linalg.norm(true_w)) > 0.95
+
+
+def test_what_stays_lazy_and_what_computes():
+    calls = []
+
+    def counting_scheduler(dsk, keys, **kwargs):
+        calls.append(keys)
+        return dask.get(dsk, keys, **kwargs)
+
+    xd = acarray.namespace("dask")
+    x = xd.asarray(da.from_array(np.linspace(0.1, 1.0, 12).reshape(4, 3), chunks=2), requires_grad=True)
+    rows = xd.asarray(da.from_array(np.array([0, 2, 2])))
+    with dask.config.set(scheduler=counting_scheduler):
+        y = (
+            xd.sum(x[rows, ...] ** 2)
+            + xd.sum(xd.max(x, axis=0))
+            + xd.sum(x[1:3, ::2])
+            + xd.sum(xd.special.erf(x))
+            + xd.sum(xd.cumulative_sum(x, axis=0))
+            + xd.sum(xd.linalg.vector_norm(x, axis=1))
+        )
+        y.backward()
+        assert calls == [], "recording or backward computed something"
+        xd.sum(xd.cumulative_prod(x, axis=0)).backward()
+        assert len(calls) == 1, "cumulative_prod's zero check computes once"
