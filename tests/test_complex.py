@@ -40,9 +40,33 @@ ROWS = [
     ("det", [(3, 3)], lambda xp, a: xp.linalg.det(a), torch.linalg.det),
     ("solve", [(3, 3), (3, 2)], lambda xp, a, b: xp.linalg.solve(a, b), torch.linalg.solve),
     ("vector_norm", [(2, 3)], lambda xp, a: xp.linalg.vector_norm(a, axis=1), lambda a: torch.linalg.vector_norm(a, dim=1)),
+    ("cholesky", [(3, 3)], lambda xp, a: xp.linalg.cholesky(_hpd(xp, a)), lambda a: torch.linalg.cholesky(_hpd(torch, a))),
+    ("eigh", [(3, 3)], lambda xp, a: _eigh_function(xp, a), lambda a: _eigh_function(torch, a)),
+    ("svd", [(3, 2)], lambda xp, a: _svd_function(xp, a), lambda a: _svd_function(torch, a)),
+    ("eigvals", [(3, 3)], lambda xp, a: xp.linalg.eigvals(a), torch.linalg.eigvals),
+    ("pinv", [(2, 3)], lambda xp, a: xp.linalg.pinv(a), torch.linalg.pinv),
     ("getitem-where", [(4,)], lambda xp, a: xp.where(xp.real(a) > 0, a[::-1], a * 2),
      lambda a: torch.where(a.real > 0, torch.flip(a, (0,)), a * 2)),
 ]
+
+
+def _ct(ns, a):
+    """Conjugate transpose, for acarray namespaces and torch alike."""
+    return ns.conj(a.mT)
+
+
+def _hpd(ns, a):
+    return a @ _ct(ns, a) + 3 * ns.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _eigh_function(ns, a):
+    w, v = ns.linalg.eigh((a + _ct(ns, a)) / 2)
+    return (v * ns.exp(w)[..., None, :]) @ _ct(ns, v)
+
+
+def _svd_function(ns, a):
+    u, s, vh = ns.linalg.svd(a, full_matrices=False)
+    return (u * ns.sin(s)[..., None, :]) @ vh
 
 
 def _complex_inputs(rng, shapes):
@@ -76,6 +100,11 @@ def test_matches_torch_autograd(xp, rng, row):
         assert z.grad.dtype == xp.complex128
         np.testing.assert_allclose(to_numpy(z.grad), e, rtol=1e-10, atol=1e-12)
     check_grads(lambda *a: fn(xp, *a), *[xp.asarray(xp.asarray(v)) for v in values], rtol=1e-4, atol=1e-6)
+
+
+def test_complex_qr(xp, rng):
+    a = make(xp, rng, (3, 2), dtype="complex128")
+    check_grads(lambda a: xp.linalg.qr(a).Q @ xp.linalg.qr(a).R * 2 + xp.linalg.qr(a).Q * 0.5, a, rtol=1e-4)
 
 
 def test_descending_along_the_gradient_lowers_the_loss(xp, rng):

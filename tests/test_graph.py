@@ -335,3 +335,18 @@ def test_custom_op_gets_second_derivatives(xp, rng):
             return (3 * g * inputs[0] * inputs[0],)
 
     check_grads(lambda x: apply(Cube, x), make(xp, rng, (3,)), order=2)
+
+
+def test_vjp_nested_inside_grad(xp):
+    x = xp.asarray([0.5, 2.0], dtype=xp.float64)
+    ones = xp.ones((2,), dtype=xp.float64)
+
+    def first_derivative_sum(t):
+        _, vjp_fn = acarray.vjp(lambda u: u**3, t)
+        return xp.sum(vjp_fn(ones)[0])  # sum of 3 t^2
+
+    np.testing.assert_allclose(to_numpy(acarray.grad(first_derivative_sum)(x)), 6 * to_numpy(x))
+    value, g = acarray.value_and_grad(lambda t: xp.sum(acarray.grad(lambda u: xp.sum(xp.exp(u) * u))(t)))(x)
+    xn = to_numpy(x)
+    np.testing.assert_allclose(float(value), np.sum(np.exp(xn) * (xn + 1)))
+    np.testing.assert_allclose(to_numpy(g), np.exp(xn) * (xn + 2))
