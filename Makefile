@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint venv clean demo
+.PHONY: test lint venv clean demo bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ $(VENV)/.installed-demo: pyproject.toml | $(PY)
 
 demo: $(VENV)/.installed-demo
 	$(PY) examples/digits_cnn.py
+
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[bench]"
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check acarray tests

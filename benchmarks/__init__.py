@@ -1,0 +1,1 @@
+"""Benchmarks of acarray against hand-written NumPy and PyTorch eager (``make bench``)."""

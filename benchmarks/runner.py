@@ -1,0 +1,131 @@
+"""Checking, timing and reporting the workloads of ``benchmarks/workloads.py``."""
+
+from __future__ import annotations
+
+import gc
+import json
+import platform
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from .workloads import WORKLOADS, build_mlp_large
+
+
+def _torch(threads):
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed: its column is skipped")
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
+def verify(name, impls):
+    """acarray's first step must give the hand-written loss and gradients (float32 tolerance)."""
+    loss_a, grads_a = impls["acarray"]()()
+    loss_n, grads_n = impls["numpy"]()()
+    if not np.allclose(loss_a, loss_n, rtol=1e-4, atol=1e-4):
+        raise AssertionError(f"{name}: acarray's loss {loss_a} differs from the hand-written {loss_n}")
+    for i, (ga, gn) in enumerate(zip(grads_a, grads_n)):
+        ga = np.asarray(ga)
+        if ga.shape != gn.shape or not np.allclose(ga, gn, rtol=1e-3, atol=1e-4):
+            raise AssertionError(f"{name}: gradient {i} of acarray differs from the hand-written one")
+
+
+def median_time(step, min_time):
+    """Median wall time of ``step`` after a warm-up, over at least 5 runs and ``min_time`` seconds."""
+    step()
+    times = []
+    start = time.perf_counter()
+    while len(times) < 5 or time.perf_counter() - start < min_time:
+        gc.collect()
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+        if len(times) >= 200:
+            break
+    return statistics.median(times)
+
+
+def peak_memory(step):
+    """Peak bytes allocated (tracemalloc sees NumPy's buffers) during one call of ``step``."""
+    step()
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - base
+
+
+def run(args):
+    torch = _torch(args.threads)
+    rng = np.random.default_rng(0)
+    rows = []
+    for w in WORKLOADS:
+        if args.only and w.name not in args.only:
+            continue
+        impls = w.build(rng)
+        verify(w.name, impls)
+        row = {"workload": w.name, "description": w.description, "target": w.target}
+        for impl in ("numpy", "acarray", "torch"):
+            if impl == "torch" and torch is None:
+                continue
+            t = median_time(impls[impl](), args.min_time)
+            row[impl] = t / w.unit_ops
+        row["ratio"] = row["acarray"] / row["numpy"]
+        if "torch" in row:
+            row["torch_ratio"] = row["torch"] / row["numpy"]
+        rows.append(row)
+        print(_format_row(row, w.unit_ops), flush=True)
+    if not args.only or "memory" in args.only:
+        impls = build_mlp_large(rng)
+        mem = {"workload": "memory", "description": "peak memory of one mlp_large training step", "target": 1.10}
+        mem["numpy"] = peak_memory(impls["numpy"]())
+        mem["acarray"] = peak_memory(impls["acarray"]())
+        mem["ratio"] = mem["acarray"] / mem["numpy"]
+        rows.append(mem)
+        print(f"{'memory':<11} hand-written {mem['numpy'] / 2**20:8.1f} MiB   acarray {mem['acarray'] / 2**20:8.1f} MiB"
+              f"   ratio {mem['ratio']:.2f} (target <= {mem['target']:.2f})", flush=True)
+    print()
+    print(table(rows))
+    meta = {"python": platform.python_version(), "numpy": np.__version__, "threads": args.threads,
+            "machine": platform.machine(), "torch": getattr(torch, "__version__", None)}
+    with open(args.out, "w") as f:
+        json.dump({"meta": meta, "results": rows}, f, indent=2)
+    print(f"\nwritten to {args.out}")
+
+
+def _format_row(row, unit_ops):
+    unit = "us/op" if unit_ops > 1 else "ms/step"
+    scale = 1e6 if unit_ops > 1 else 1e3
+    text = f"{row['workload']:<11} numpy {row['numpy'] * scale:8.2f} {unit}  acarray {row['acarray'] * scale:8.2f}"
+    if "torch" in row:
+        text += f"  torch {row['torch'] * scale:8.2f}"
+    return text + f"  ratio {row['ratio']:.2f} (target <= {row['target']:.2f})"
+
+
+def table(rows) -> str:
+    """The results as a Markdown table (times per op for op_chain, per step otherwise)."""
+    lines = [
+        "| workload | hand-written NumPy | acarray | PyTorch eager | acarray / NumPy | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["workload"] == "memory":
+            fmt = lambda v: f"{v / 2**20:.1f} MiB"  # noqa: E731
+        elif r["workload"] == "op_chain":
+            fmt = lambda v: f"{v * 1e6:.2f} µs/op"  # noqa: E731
+        else:
+            fmt = lambda v: f"{v * 1e3:.2f} ms"  # noqa: E731
+        torch_cell = fmt(r["torch"]) if "torch" in r else "—"
+        ok = "✓" if r["ratio"] <= r["target"] else "✗"
+        lines.append(f"| {r['workload']} | {fmt(r['numpy'])} | {fmt(r['acarray'])} | {torch_cell} | "
+                     f"{r['ratio']:.2f} {ok} | ≤ {r['target']:.2f} |")
+    return "\n".join(lines)

@@ -1,0 +1,275 @@
+"""The benchmark workloads, each written three times: with acarray, by hand in NumPy
+(forward and backward, the floor for a NumPy-backed engine) and with PyTorch eager.
+
+Every implementation returns ``(loss, grads)`` as NumPy values so that the runner
+can check they agree before timing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+import acarray
+import acarray.nn.functional as F
+from acarray import optim
+
+
+@dataclass
+class Workload:
+    name: str
+    description: str
+    unit_ops: int  # report time per this many ops (1: per step)
+    target: float  # acarray / hand-written NumPy, at most
+    build: Callable  # rng -> {"acarray": factory, "numpy": factory, "torch": factory}; factory() -> step
+
+
+def _np(t):
+    return np.asarray(t.detach().data if isinstance(t, acarray.Tensor) else t)
+
+
+# -- op_chain: dispatch overhead ------------------------------------------------------
+
+CHAIN_ROUNDS = 40  # 5 element-wise ops a round: 200 ops
+
+
+def build_op_chain(rng):
+    x0 = (0.1 * rng.standard_normal(16)).astype(np.float32)
+    c1, c2, one = np.float32(1.01), np.float32(0.1), np.float32(1.0)
+
+    def with_acarray():
+        x = acarray.asarray(x0, requires_grad=True)
+        y = x
+        for _ in range(CHAIN_ROUNDS):
+            y = acarray.exp(acarray.tanh(y * 1.01 + 0.1)) - 1.0
+        loss = acarray.sum(y)
+        loss.backward()
+        return _np(loss), [_np(x.grad)]
+
+    def by_hand():
+        y, saved = x0, []
+        for _ in range(CHAIN_ROUNDS):
+            t = np.tanh(y * c1 + c2)
+            e = np.exp(t)
+            saved.append((t, e))
+            y = e - one
+        loss = np.sum(y)
+        g = np.ones_like(y)
+        for t, e in reversed(saved):
+            g = g * e * (one - t * t) * c1
+        return loss, [g]
+
+    def with_torch():
+        import torch
+
+        x = torch.tensor(x0, requires_grad=True)
+        y = x
+        for _ in range(CHAIN_ROUNDS):
+            y = torch.exp(torch.tanh(y * 1.01 + 0.1)) - 1.0
+        loss = torch.sum(y)
+        loss.backward()
+        return loss.item(), [x.grad.numpy()]
+
+    return _stateless(with_acarray, by_hand, with_torch)
+
+
+def _stateless(with_acarray, by_hand, with_torch):
+    """Factories for workloads whose step keeps no state between calls."""
+    return {"acarray": lambda: with_acarray, "numpy": lambda: by_hand, "torch": lambda: with_torch}
+
+
+# -- MLPs with softmax cross-entropy and an SGD step ------------------------------------
+
+
+def _init_mlp(rng, sizes):
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1 / np.sqrt(fan_in)
+        params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
+        params.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    return params
+
+
+def _mlp_implementations(x, y, params0, lr=0.01):
+    n = x.shape[0]
+    rows = np.arange(n)
+
+    def with_acarray_factory():
+        params = [acarray.asarray(p.copy(), requires_grad=True) for p in params0]
+        opt = optim.SGD(params, lr=lr)
+        xt, yt = acarray.asarray(x), acarray.asarray(y)
+
+        def step():
+            h = xt
+            for i in range(0, len(params), 2):
+                h = F.linear(h, params[i], params[i + 1])
+                if i + 2 < len(params):
+                    h = F.relu(h)
+            loss = F.cross_entropy(h, yt)
+            opt.zero_grad()
+            loss.backward()
+            grads = [p.grad for p in params]
+            opt.step()
+            return _np(loss), grads
+
+        return step
+
+    def by_hand_factory():
+        params = [p.copy() for p in params0]
+
+        def step():
+            acts = [x]
+            h = x
+            for i in range(0, len(params), 2):
+                h = h @ params[i].T + params[i + 1]
+                if i + 2 < len(params):
+                    h = np.maximum(h, 0)
+                acts.append(h)
+            shifted = h - h.max(axis=1, keepdims=True)
+            logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            loss = -logp[rows, y].mean()
+            g = np.exp(logp)
+            g[rows, y] -= 1
+            g /= n
+            grads = [None] * len(params)
+            for i in range(len(params) - 2, -1, -2):
+                a_in = acts[i // 2]
+                grads[i] = g.T @ a_in
+                grads[i + 1] = g.sum(axis=0)
+                if i:
+                    g = (g @ params[i]) * (a_in > 0)
+            for p, gp in zip(params, grads):
+                p -= lr * gp
+            return loss, grads
+
+        return step
+
+    def torch_factory():
+        import torch
+
+        params = [torch.tensor(p.copy(), requires_grad=True) for p in params0]
+        opt = torch.optim.SGD(params, lr=lr)
+        xt, yt = torch.tensor(x), torch.tensor(y)
+
+        def step():
+            h = xt
+            for i in range(0, len(params), 2):
+                h = torch.nn.functional.linear(h, params[i], params[i + 1])
+                if i + 2 < len(params):
+                    h = torch.relu(h)
+            loss = torch.nn.functional.cross_entropy(h, yt)
+            opt.zero_grad()
+            loss.backward()
+            grads = [p.grad.numpy().copy() for p in params]
+            opt.step()
+            return loss.item(), grads
+
+        return step
+
+    return {"acarray": with_acarray_factory, "numpy": by_hand_factory, "torch": torch_factory}
+
+
+def build_mlp_digits(rng):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    idx = rng.choice(len(digits.target), 128, replace=False)
+    x = (digits.data[idx] / 16.0).astype(np.float32)
+    y = digits.target[idx].astype(np.int64)
+    return _mlp_implementations(x, y, _init_mlp(rng, [64, 256, 256, 10]))
+
+
+def build_mlp_large(rng):
+    x = rng.standard_normal((256, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 256).astype(np.int64)
+    return _mlp_implementations(x, y, _init_mlp(rng, [784, 1024, 1024, 10]))
+
+
+# -- conv_step: 3x3 convolution, 16 -> 32 channels, padding 1 ---------------------------
+
+
+def _im2col_conv_by_hand(x, w):
+    """Forward and backward of sum(relu(conv2d(x, w, padding=1))) with an im2col matrix product."""
+    n, c, h, wd = x.shape
+    o, _, k, _ = w.shape
+    xpad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(xpad, (k, k), axis=(2, 3))  # n c h w k k
+    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, c * k * k)
+    wmat = w.reshape(o, c * k * k)
+    out = cols @ wmat.T  # (n h w, o)
+    mask = out > 0
+    loss = np.sum(out * mask)
+    gout = mask.astype(x.dtype)
+    gw = (gout.T @ cols).reshape(w.shape)
+    gcols = (gout @ wmat).reshape(n, h, wd, c, k, k)
+    gxpad = np.zeros_like(xpad)
+    for i in range(k):
+        for j in range(k):
+            gxpad[:, :, i:i + h, j:j + wd] += gcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+    return loss, [gxpad[:, :, 1:-1, 1:-1], gw]
+
+
+def build_conv_step(rng):
+    x0 = rng.standard_normal((32, 16, 32, 32)).astype(np.float32)
+    w0 = (0.1 * rng.standard_normal((32, 16, 3, 3))).astype(np.float32)
+
+    def with_acarray():
+        x = acarray.asarray(x0, requires_grad=True)
+        w = acarray.asarray(w0, requires_grad=True)
+        loss = acarray.sum(F.relu(F.conv2d(x, w, padding=1)))
+        loss.backward()
+        return _np(loss), [_np(x.grad), _np(w.grad)]
+
+    def with_torch():
+        import torch
+
+        x = torch.tensor(x0, requires_grad=True)
+        w = torch.tensor(w0, requires_grad=True)
+        loss = torch.sum(torch.relu(torch.nn.functional.conv2d(x, w, padding=1)))
+        loss.backward()
+        return loss.item(), [x.grad.numpy(), w.grad.numpy()]
+
+    return _stateless(with_acarray, lambda: _im2col_conv_by_hand(x0, w0), with_torch)
+
+
+# -- matmul_big: sum((A @ B) @ C), 1024 x 1024 --------------------------------------------
+
+
+def build_matmul_big(rng):
+    a0, b0, c0 = (rng.standard_normal((1024, 1024)).astype(np.float32) / 32 for _ in range(3))
+
+    def with_acarray():
+        a, b, c = (acarray.asarray(m, requires_grad=True) for m in (a0, b0, c0))
+        loss = acarray.sum((a @ b) @ c)
+        loss.backward()
+        return _np(loss), [_np(a.grad), _np(b.grad), _np(c.grad)]
+
+    def by_hand():
+        p = a0 @ b0
+        q = p @ c0
+        loss = np.sum(q)
+        gq = np.ones_like(q)
+        gp = gq @ c0.T
+        return loss, [gp @ b0.T, a0.T @ gp, p.T @ gq]
+
+    def with_torch():
+        import torch
+
+        a, b, c = (torch.tensor(m, requires_grad=True) for m in (a0, b0, c0))
+        loss = torch.sum((a @ b) @ c)
+        loss.backward()
+        return loss.item(), [a.grad.numpy(), b.grad.numpy(), c.grad.numpy()]
+
+    return _stateless(with_acarray, by_hand, with_torch)
+
+
+WORKLOADS = [
+    Workload("op_chain", "200 element-wise ops on 16 floats, sum, backward", 200, 3.0, build_op_chain),
+    Workload("mlp_digits", "MLP 64-256-256-10 on digits, batch 128, CE + SGD step", 1, 1.10, build_mlp_digits),
+    Workload("mlp_large", "MLP 784-1024-1024-10, batch 256, CE + SGD step", 1, 1.05, build_mlp_large),
+    Workload("conv_step", "conv2d 3x3 16->32 pad 1, batch 32 of 32x32, ReLU, sum, backward", 1, 1.0,
+             build_conv_step),
+    Workload("matmul_big", "sum((A@B)@C), 1024x1024, backward", 1, 1.05, build_matmul_big),
+]
