@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 
+import array_api_compat
 import numpy as np
 
 import acarray
@@ -25,7 +26,7 @@ FORMAT = 1
 
 
 def _is_array(value) -> bool:
-    return isinstance(value, Tensor) or (hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "__array_namespace__"))
+    return isinstance(value, Tensor) or array_api_compat.is_array_api_obj(value)
 
 
 def _encode(value, arrays: dict):
