@@ -56,7 +56,7 @@ from ._ops.reductions import (
 globals().update(_ELEMENTWISE)
 
 argsort = passthrough("argsort", kinds="if")
-isin = passthrough("isin")
+isin = passthrough("isin", kinds="i")
 nonzero = passthrough("nonzero")
 searchsorted = passthrough("searchsorted")
 unique_all = passthrough("unique_all")

@@ -53,15 +53,17 @@ def _with_scalar(kinds, domain):
     return draw
 
 
-def _into_first(draw_binary):
-    """Binary draws whose right operand broadcasts to the left one's shape (mostly)."""
+def _into_first(draw_binary, domain, bounded=False):
+    """Binary draws whose right operand has the left one's dtype and broadcasts to its shape
+    (mostly: now and then anything, which in place is usually an error)."""
+    right = domain[1] if isinstance(domain, list) else domain
 
     def draw(e):
         c = _array_first(draw_binary)(e)
         a, b = c.args
         if isinstance(b, type(a)) and (e.grad or e.integer(0, 4)) and b is not a:
             shape = a.shape[len(a.shape) - min(b.ndim, a.ndim):]
-            b = e.array(b.dtype, tuple(1 if e.flag() else n for n in shape), SMOOTH)
+            b = e.array(a.dtype, tuple(1 if e.flag() else n for n in shape), right, bounded=bounded)
         return Call((a, b))
 
     return draw
@@ -80,13 +82,14 @@ def _operator_cases():
     for stem, fname in OPERATORS.items():
         kinds, domain = BINARY[fname]
         grad = domain is not None
-        binary = _binary(kinds, domain if "shift" not in stem else (0, 7))
+        binary = _binary(kinds, domain if "shift" not in stem else (0, 7), bounded=fname == "pow")
         plain = getattr(operator, stem if stem not in ("and", "or") else stem + "_")
         inplace = getattr(operator, "i" + stem)
         cases += [
             Case(f"Array.__{stem}__", _array_first(binary), fn=lambda ns, a, b, op=plain: op(a, b), grad=grad),
             Case(f"Array.__r{stem}__", _with_scalar(kinds, domain), fn=lambda ns, a, s, op=plain: op(s, a), grad=grad),
-            Case(f"Array.__i{stem}__", _into_first(binary), fn=_inplace(inplace), grad=grad,
+            Case(f"Array.__i{stem}__", _into_first(binary, domain if "shift" not in stem else (0, 7), "shift" in stem),
+                 fn=_inplace(inplace), grad=grad,
                  order2=fname in SECOND_ORDER),
         ]
     for stem, fname in COMPARISONS.items():
@@ -141,10 +144,8 @@ def _draw_key(e, shape, setting=False):
     kind = e.integer(0, 3 if not setting else 2)
     if kind <= 1 or not shape:
         return e.draw(xps.indices(shape, allow_newaxis=not setting, allow_ellipsis=True))
-    if kind == 2:  # a boolean mask over the leading axes
-        k = e.integer(0, len(shape))
-        mask = e.array(strict.bool, shape[:k])
-        return mask if e.flag() else (mask, Ellipsis)
+    if kind == 2:  # a boolean mask over the leading axes, as the sole index (as the standard has it)
+        return e.array(strict.bool, shape[:e.integer(0, len(shape))])
     # integer arrays, one per leading axis, broadcast together (repeats allowed)
     k = e.integer(1, len(shape))
     ishape = e.shape(min_dims=1, max_dims=2, min_side=1)
@@ -164,7 +165,10 @@ def _draw_getitem(e):
 def _draw_setitem(e):
     x = e.array(e.dtype(), e.shape(), SMOOTH)
     key = _draw_key(e, x.shape, setting=True)
-    target_shape = x[key].shape
+    try:
+        target_shape = x[key].shape
+    except IndexError:  # an invalid key: any value does, the assignment must fail
+        return Call((x, key, SCALARS["bool"]))
     if e.grad or e.flag():
         sub = target_shape[e.integer(0, len(target_shape)):]
         value = e.array(x.dtype, tuple(1 if e.flag() else n for n in sub), SMOOTH)
@@ -244,7 +248,7 @@ def _plumbing_cases():
         Case("Array.ndim", _draw_any, fn=attr("ndim")),
         Case("Array.size", _draw_any, fn=attr("size")),
         Case("Array.mT", lambda e: Call((e.array(e.dtype(), e.shape(min_dims=2), SMOOTH),)), fn=attr("mT"), grad=True),
-        Case("Array.T", lambda e: Call((e.array(e.dtype(), e.shape(min_dims=2 if e.grad else 0), SMOOTH),)),
+        Case("Array.T", lambda e: Call((e.array(e.dtype(), e.shape(min_dims=2 if e.grad or e.integer(0, 4) else 0), SMOOTH),)),
              fn=attr("T"), grad=True),
         Case("__array_namespace_info__", lambda e: Call(()), fn=_info),
     ]

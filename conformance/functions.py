@@ -34,7 +34,7 @@ UNARY = {
     "exp": (FLOATING, SMOOTH),
     "expm1": (FLOATING, SMOOTH),
     "floor": (REAL, BETWEEN_INTEGERS),
-    "imag": (NUMERIC, SMOOTH),
+    "imag": ("complex floating", SMOOTH),
     "isfinite": (NUMERIC, None),
     "isinf": (NUMERIC, None),
     "isnan": (NUMERIC, None),
@@ -80,8 +80,8 @@ BINARY = {
     "logical_and": ("bool", None),
     "logical_or": ("bool", None),
     "logical_xor": ("bool", None),
-    "maximum": (REAL, SMOOTH),
-    "minimum": (REAL, SMOOTH),
+    "maximum": (REAL, AWAY_FROM_ZERO),
+    "minimum": (REAL, AWAY_FROM_ZERO),
     "multiply": (NUMERIC, SMOOTH),
     "nextafter": ("real floating", SMOOTH),
     "not_equal": (ANY, None),
@@ -108,9 +108,9 @@ def _unary(kinds, domain):
     return draw
 
 
-def _binary(kinds, domain):
+def _binary(kinds, domain, bounded=False):
     def draw(e):
-        x1, x2 = e.arrays_like(kinds, 2, domain)
+        x1, x2 = e.arrays_like(kinds, 2, domain, bounded=bounded)
         if e.grad or e.integer(0, 4):
             return Call((x1, x2))
         scalar = e.pick(True, 1, -2, 0.5, 1.5, float("nan"), 1j)  # an array with a Python scalar
@@ -356,20 +356,20 @@ def _draw_where(e):
 
 
 def _draw_clip(e):
+    """x and bounds; the lower bound below the upper one (the standard leaves min > max undefined),
+    and in grad mode x, min and max in separate ranges so that no element sits on a kink."""
+    s = _strict()
     x = e.array(e.dtype(REAL), e.shape(), SMOOTH)
     bounds = []
-    for _ in range(2):
+    for domain, scalar in (((-0.9, -0.6), -1), ((0.6, 0.9), 1)):
         k = e.integer(0, 2)
         if k == 0:
             bounds.append(None)
         elif k == 1 or e.grad:
-            bounds.append(e.array(x.dtype, e.shape(max_dims=x.ndim) if not e.grad else x.shape, SMOOTH))
+            shape = x.shape if e.grad else e.shape(max_dims=x.ndim)
+            bounds.append(e.array(x.dtype, shape, domain, bounded=True))
         else:
-            bounds.append(e.pick(-1, 1, 0.5) if x.dtype in (_strict().float32, _strict().float64) else e.pick(-1, 1))
-    if e.grad:
-        lo, hi = bounds
-        if lo is not None and hi is not None:  # keep min <= max so the result is defined
-            bounds = [_strict().minimum(lo, hi), _strict().maximum(lo, hi)]
+            bounds.append(scalar * (0.5 if s.isdtype(x.dtype, "real floating") else 1))
     return Call((x,), {"min": bounds[0], "max": bounds[1]})
 
 
@@ -391,6 +391,12 @@ def _draw_isin(e):
     x1 = _x(e, REAL)
     x2 = e.array(x1.dtype, e.shape(), SMOOTH)
     return Call((x1, x2), {"invert": e.flag()})
+
+
+def _isin_reference(ns, x1, x2, invert=False):
+    """array-api-strict 2.6.1 ignores ``invert``; the reference applies it itself."""
+    found = ns.isin(x1, x2)
+    return ns.logical_not(found) if invert else found
 
 
 def _sorted_unique(ns, result):
@@ -546,7 +552,9 @@ def _draw_isdtype(e):
 
 
 def _draw_result_type(e):
-    items = [_draw_from_dtype_or_array(e) for _ in range(e.integer(1, 3))]
+    kinds = e.pick("bool", "integral", FLOATING) if e.integer(0, 3) else ANY  # mostly promotable
+    items = [e.dtype(kinds, strict_kinds=True) for _ in range(e.integer(1, 3))]
+    items = [e.array(d, (2,)) if e.flag() else d for d in items]
     if e.integer(0, 3) == 0:
         items.append(e.pick(1, 2.5, True))
     return Call(tuple(items))
@@ -840,7 +848,8 @@ def _families():
     for name, (kinds, domain) in UNARY.items():
         table.append(Case(name, _unary(kinds, domain), grad=domain is not None))
     for name, (kinds, domain) in BINARY.items():
-        draw = _shift_draw(kinds, domain) if "shift" in name else _binary(kinds, domain)
+        # pow keeps to its domain for values too: integer powers must be non-negative
+        draw = _shift_draw(kinds, domain) if "shift" in name else _binary(kinds, domain, bounded=name == "pow")
         table.append(Case(name, draw, grad=domain is not None, complex_grad=name not in ("pow",)))
     return table
 
@@ -893,7 +902,7 @@ TABLE = _families() + [
     Case("sort", _draw_sort, grad=True),
     Case("nonzero", lambda e: Call((_x(e, ANY, min_dims=0 if e.integer(0, 5) == 0 else 1),))),
     Case("searchsorted", _draw_searchsorted),
-    Case("isin", _draw_isin),
+    Case("isin", _draw_isin, reference=_isin_reference),
     Case("unique_values", lambda e: Call((_x(e, REAL),)), canon=_sorted_unique),
     Case("unique_counts", lambda e: Call((_x(e, REAL),)), canon=_sorted_unique),
     Case("unique_inverse", lambda e: Call((_x(e, REAL),)), canon=_unique_inverse_canon),

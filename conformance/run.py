@@ -90,7 +90,7 @@ def _structure(ns, result):
         return dtype_name(ns, result.dtype), tuple(result.shape)
     if isinstance(result, (tuple, list)):
         return tuple(_structure(ns, r) for r in result)
-    return type(result).__name__
+    return None
 
 
 def check_values(case: Case, target: Target, max_examples: int, rng_seed: int) -> Outcome:
@@ -99,7 +99,7 @@ def check_values(case: Case, target: Target, max_examples: int, rng_seed: int) -
 
     def body(draw):
         call = case.draw(Env(draw, target.dtypes, "values"))
-        ok_ref, ref = _attempt(lambda: case.fn(strict, *call.args, **call.kwargs))
+        ok_ref, ref = _attempt(lambda: case.reference(strict, *call.args, **call.kwargs))
         ok_mine, mine = _attempt(lambda: case.fn(target.ns, *target.convert(call.args), **target.convert(call.kwargs)))
         if not ok_ref:
             if ok_mine:
@@ -160,7 +160,7 @@ def _rebuild(value, tensors: dict, target: Target, constants: dict):
         return [_rebuild(v, tensors, target, constants) for v in value]
     if isinstance(value, dict):
         return {k: _rebuild(v, tensors, target, constants) for k, v in value.items()}
-    return value
+    return target.convert(value)
 
 
 def _differentiable_output(ns, case: Case, result):

@@ -112,9 +112,18 @@ def bound_functions(b) -> dict:
         fn = getattr(xp, name)
         return lambda *args, **kwargs: fn(*unwrap(args), **kwargs)
 
+    def can_cast(from_, to, /):
+        """Whether the standard's promotion rules cast ``from_`` (a dtype or array) to ``to``:
+        never between booleans, integers and floating-point (NumPy says yes to some)."""
+        src = from_.dtype if isinstance(from_, Tensor) or _is_array_of(b, from_) else from_
+        k1, k2 = b.kind(src), b.kind(to)
+        if k1 != k2 and not (k1 == "f" and k2 == "c"):
+            return False
+        return bool(xp.can_cast(src, to))
+
     def result_type(*arrays_and_dtypes):
         """The dtype the standard's promotion rules give (a TypeError where they define none)."""
-        values = [a if isinstance(a, (Tensor, bool, int, float, complex)) or hasattr(a, "shape")
+        values = [a if isinstance(a, (Tensor, bool, int, float, complex)) or _is_array_of(b, a)
                   else xp.empty(0, dtype=a) for a in arrays_and_dtypes]
         require_all_promotable("result_type", values)
         return xp.result_type(*unwrap(arrays_and_dtypes))
@@ -126,6 +135,7 @@ def bound_functions(b) -> dict:
             f.__doc__ = getattr(getattr(xp, name), "__doc__", None)
             functions[name] = f
     functions["result_type"] = result_type
+    functions["can_cast"] = can_cast
 
     def fft_creation(name):
         f = lambda *args, **kwargs: wrap(getattr(xp.fft, name)(*args, **kwargs), b)  # noqa: E731

@@ -56,6 +56,12 @@ def require_promotable(name: str, x1, x2) -> None:
             py = {"B": "bool", "I": "int", "F": "float", "C": "complex"}[scalar]
             raise TypeError(f"{name}: a Python {py} cannot be combined with an array of dtype {arr.dtype} "
                             "(the array API standard does not define it); use a value of the array's kind")
+        if scalar == "I" and array == "i":
+            value = x1 if k1 == "I" else x2
+            lo, hi = _int_bounds(arr)
+            if not lo <= value <= hi:
+                raise OverflowError(f"{name}: the Python int {value} does not fit the dtype {arr.dtype} "
+                                    f"(range {lo} to {hi})")
         return
     if k1 == k2:
         if k1 == "i" and x1.dtype != x2.dtype and _mixes_uint64(x1, x2):
@@ -65,6 +71,19 @@ def require_promotable(name: str, x1, x2) -> None:
         return
     raise TypeError(f"{name}: arrays of dtypes {x1.dtype} and {x2.dtype} do not promote in the array API "
                     "standard (it never mixes booleans, integers and floating-point); cast one with astype first")
+
+
+_BOUNDS: dict = {}
+
+
+def _int_bounds(x) -> tuple:
+    """(min, max) of an integer array's dtype, memoised per dtype."""
+    bounds = _BOUNDS.get(x.dtype)
+    if bounds is None:
+        b = x._b if isinstance(x, Tensor) else backend_of(x)
+        info = b.xp.iinfo(x.dtype)
+        bounds = _BOUNDS[x.dtype] = (int(info.min), int(info.max))
+    return bounds
 
 
 def _mixes_uint64(x1, x2) -> bool:

@@ -9,6 +9,7 @@ engine, never by a rule.
 
 from __future__ import annotations
 
+import cmath
 import functools
 import math
 
@@ -53,9 +54,12 @@ def _zero(xp, g, *_):
 
 
 def _log(xp, x):
-    """Natural log of an array or a Python scalar; 0 maps to 1 so that 0 * log(0) gives 0."""
-    if isinstance(x, (int, float, complex)):
-        return math.log(x) if x != 0 else 0.0
+    """Natural log of an array or a Python scalar; 0 maps to 1 so that 0 * log(0) gives 0
+    (a complex scalar takes the principal branch, a negative real one gives NaN as the array would)."""
+    if isinstance(x, complex):
+        return cmath.log(x) if x != 0 else 0j
+    if isinstance(x, (int, float)):
+        return math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
     return xp.log(xp.where(x == 0, xp.ones_like(x), x))
 
 
@@ -167,7 +171,8 @@ NONDIFFERENTIABLE = (
 _KINDS_BY_FUNCTION = {
     "fc": "acos acosh asin asinh atan atanh cos cosh exp expm1 log log1p log2 log10 sin sinh sqrt tan tanh "
           "reciprocal divide",
-    "ifc": "square abs negative positive conj real imag round sign add subtract multiply pow isfinite isinf isnan",
+    "c": "imag",
+    "ifc": "square abs negative positive conj real round sign add subtract multiply pow isfinite isinf isnan",
     "if": "ceil floor trunc maximum minimum remainder floor_divide greater greater_equal less less_equal",
     "f": "atan2 hypot logaddexp copysign nextafter signbit",
     "ib": "bitwise_and bitwise_or bitwise_xor bitwise_invert",

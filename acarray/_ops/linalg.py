@@ -103,7 +103,8 @@ def vecdot(x1, x2, /, *, axis=-1):
     if x1.shape[axis] != x2.shape[axis]:
         raise ValueError(f"vecdot: x1 and x2 have {x1.shape[axis]} and {x2.shape[axis]} elements along axis {axis}")
     ns = b.ns
-    return _sum(ns.conj(x1) * x2 if is_complex(x1) else x1 * x2, axis=axis)
+    products = ns.conj(x1) * x2 if is_complex(x1) else x1 * x2
+    return _sum(products, axis=axis, dtype=products.dtype)  # sum would widen small integers
 
 
 # -- the linalg extension -----------------------------------------------------------
@@ -281,6 +282,10 @@ class SVD(Op):
         if gu is not None:
             j = xp.matmul(_h(xp, u), gu)
             inner = inner + fc * (j - _h(xp, j)) * sc[..., None, :]
+            if is_complex(u):
+                # The phase of each singular pair is free: the imaginary diagonal of U^H gU has its own term.
+                d = xp.sum(j * _eye_like(xp, j), axis=-1)
+                inner = inner + _diag_embed(xp, (d - xp.astype(xp.real(d), d.dtype)) / sc)
             if m > k:
                 proj = gu - xp.matmul(u, j)
                 ga_extra = ga_extra + xp.matmul(proj / sc[..., None, :], vh)
@@ -318,6 +323,11 @@ class QR(Op):
         low = xp.tril(qdq - _h(xp, qdq) + rdr - _h(xp, rdr))
         rinv_h = _h(xp, xp.linalg.inv(r))
         ga = xp.matmul(q, gr + xp.matmul(low, rinv_h)) + xp.matmul(gq - xp.matmul(q, qdq), rinv_h)
+        if is_complex(q):
+            # R's diagonal is real: the imaginary part of diag(R dR^H - Q^H dQ) needs its own term.
+            diag = (rdr - _h(xp, qdq)) * _eye_like(xp, rdr)
+            correction = diag - xp.astype(xp.real(diag), diag.dtype)
+            ga = ga + xp.matmul(xp.matmul(q, _h(xp, correction)), rinv_h)
         return (ga,)
 
 

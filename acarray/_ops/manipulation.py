@@ -5,6 +5,7 @@ from __future__ import annotations
 from .._autograd import Op, apply
 from .._tensor import Tensor
 from .common import along, backend_in
+from .dtype_rules import require, require_all_promotable
 
 
 class Rearrange(Op):
@@ -161,6 +162,7 @@ class Concat(Op):
 
 def concat(arrays, /, *, axis=0):
     """Join ``arrays`` along an existing ``axis`` (flattened first when ``axis`` is None)."""
+    require_all_promotable("concat", arrays)
     if axis is None:
         return apply(Concat, *(reshape(_tensor(a, arrays), (-1,)) for a in arrays), axis=0)
     return apply(Concat, *arrays, axis=axis)
@@ -178,6 +180,7 @@ class Stack(Op):
 
 def stack(arrays, /, *, axis=0):
     """Join ``arrays`` along a new ``axis``."""
+    require_all_promotable("stack", arrays)
     return apply(Stack, *arrays, axis=axis)
 
 
@@ -261,6 +264,9 @@ def meshgrid(*arrays, indexing="xy"):
 
 def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
     """The ``n``-th forward difference along ``axis``."""
+    require("diff", "ifc", x, prepend, append)
+    if n == 0:
+        return x  # nothing is differenced, so nothing is prepended or appended either
     ax = axis % x.ndim
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
