@@ -19,7 +19,7 @@ import types
 
 import array_api_compat as compat
 
-from .._autograd import apply
+from .._autograd import Op, apply
 from .._backend import backend_for_namespace
 from .common import op_class, public
 from .elementwise import Binary, Unary
@@ -31,7 +31,7 @@ _SCALARS = (int, float)
 _LIBRARIES = {
     "numpy": ("scipy.special", {"sinc": "numpy"}),
     "cupy": ("cupyx.scipy.special", {"sinc": "cupy"}),
-    "torch": ("torch.special", {}),
+    "torch": ("torch.special", {"betainc": "scipy.special"}),  # through NumPy: CPU tensors only
     "jax": ("jax.scipy.special", {"sinc": "jax.numpy"}),
     "dask": ("scipy.special", {"sinc": "numpy"}),
     "array_api_strict": ("scipy.special", {"sinc": "numpy"}),
@@ -67,17 +67,21 @@ def _blockwise(b, fn):
 
 
 def _scalars_as_arrays(b, name, fn):
-    """``fn`` of two arguments taking Python scalars, as some libraries (torch.special, cupyx) do not:
-    a scalar gets the other argument's dtype, except polygamma's order on torch and JAX (a Python int)."""
+    """``fn`` taking Python scalars, as some libraries (torch.special, cupyx) do not: a scalar gets
+    the dtype of the first array argument, except polygamma's order on torch and JAX (a Python int)."""
     keep_first = name == "polygamma" and b.name in ("torch", "jax")
     xp = b.xp
 
-    def kernel(x1, x2):
-        if isinstance(x1, _SCALARS) and not keep_first:
-            x1 = xp.asarray(x1, dtype=x2.dtype, device=compat.device(x2))
-        elif isinstance(x2, _SCALARS):
-            x2 = xp.asarray(x2, dtype=x1.dtype, device=compat.device(x1))
-        return fn(x1, x2)
+    def kernel(*args):
+        like = next((a for a in args if not isinstance(a, _SCALARS)), None)
+        if like is None:  # NumPy scalars only (np.float64 is a float)
+            return fn(*args)
+        args = [
+            xp.asarray(a, dtype=like.dtype, device=compat.device(like))
+            if isinstance(a, _SCALARS) and not (i == 0 and keep_first) else a
+            for i, a in enumerate(args)
+        ]
+        return fn(*args)
 
     return kernel
 
@@ -90,12 +94,13 @@ def kernel(b, name: str):
         if b.name not in _LIBRARIES:
             raise TypeError(f"acarray.special has no special-function library for the {b.name} backend")
         module, others = _LIBRARIES[b.name]
-        k = getattr(importlib.import_module(others.get(name, module)), _KERNEL_NAMES.get(name, name))
-        if b.name == "array_api_strict":
-            k = _through_numpy(b, k)
-        elif b.name == "dask":
+        library = others.get(name, module)
+        k = getattr(importlib.import_module(library), _KERNEL_NAMES.get(name, name))
+        if b.name == "dask":
             k = _blockwise(b, k)
-        if name in BINARY_RULES:
+        elif b.name != "numpy" and library.startswith(("scipy", "numpy")):
+            k = _through_numpy(b, k)
+        if name in BINARY_RULES or name == "betainc":
             k = _scalars_as_arrays(b, name, k)
         _KERNELS[key] = k
     return k
@@ -210,6 +215,37 @@ class SpecialBinary(Binary):
         return kernel(backend_for_namespace(xp), self.fname)(x1, x2)
 
 
+def _log_beta(xp, a, b):
+    """log B(a, b) of arrays or Python scalars."""
+    if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
+        return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    sp = special_of(xp)
+    lgamma = lambda v: math.lgamma(v) if isinstance(v, _SCALARS) else sp.gammaln(v)  # noqa: E731
+    return lgamma(a) + lgamma(b) - lgamma(a + b)
+
+
+class Betainc(Op):
+    """The regularized incomplete beta function, differentiable in ``x`` (not in the shapes a, b)."""
+
+    saves_inputs = True
+
+    def forward(self, xp, a, b, x):
+        return kernel(backend_for_namespace(xp), "betainc")(a, b, x)
+
+    def backward(self, xp, g, inputs, out):
+        a, b, x = inputs
+        if self.needs[0] or self.needs[1]:
+            raise TypeError("acarray.special.betainc is not differentiable in its shape parameters a and b")
+        sp = special_of(xp)
+        density = xp.exp(sp.xlogy(a - 1, x) + sp.xlog1py(b - 1, -x) - _log_beta(xp, a, b))
+        return (None, None, g * density)
+
+
+def betainc(a, b, x, /):
+    """``scipy.special.betainc`` on any backend, differentiable in ``x`` (torch: CPU tensors only)."""
+    return apply(Betainc, a, b, x)
+
+
 def _unary(name, cls):
     def fn(x, /):
         return apply(cls, x)
@@ -234,6 +270,7 @@ def _build():
         cls = op_class(SpecialBinary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
                        saves_inputs="x" in reads, saves_output="y" in reads)
         functions[name] = _binary(name, cls)
+    functions["betainc"] = betainc
     return functions
 
 

@@ -102,6 +102,8 @@ CASES = [
     _sp("special.i1e", special.i1e),
     _sp("special.gammainc", lambda x: special.gammainc(2.5, x), (MP,)),
     _sp("special.gammaincc", lambda x: special.gammaincc(2.5, x), (MP,)),
+    _sp("special.betainc", lambda x: special.betainc(1.5, 2.5, x), (((6,), "unit"),)),
+    _sp("special.stdtr", lambda x: special.stdtr(3.0, x), (V,)),
     _sp("special.rel_entr", special.rel_entr, (MP, MP)),
     _sp("special.kl_div", special.kl_div, (MP, MP), grad=False, note=NO_NUMPY),
     # scipy.stats
@@ -132,8 +134,10 @@ CASES = [
     _sp("stats.chisquare", lambda x: stats.chisquare(x).statistic, (VP,)),
     _sp("stats.jarque_bera", lambda x: stats.jarque_bera(x).statistic, (NORMAL,)),
     _sp("stats.skewtest", lambda x: stats.skewtest(x).statistic, (NORMAL,)),
-    _sp("stats.ttest_1samp", lambda x: stats.ttest_1samp(x, 0.5).statistic, (V,), grad=False,
-        note="its p-value needs special.stdtr (betainc), which acarray.special does not provide"),
+    _sp("stats.ttest_1samp", lambda x: stats.ttest_1samp(x, 0.5).pvalue, (V,)),
+    _sp("stats.ttest_ind", lambda x, y: stats.ttest_ind(x, y).pvalue, (V, V)),
+    _sp("stats.ttest_rel", lambda x, y: stats.ttest_rel(x, y).pvalue, (V, V)),
+    _sp("stats.pearsonr", lambda x, y: stats.pearsonr(x, y).pvalue, (V, V)),
     # scipy.fft
     _sp("fft.fft", fft.fft, (V,)),
     _sp("fft.rfft", fft.rfft, (V,)),

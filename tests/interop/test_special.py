@@ -51,6 +51,17 @@ def test_constant_first_argument(xp, rng, name):
     check_grads(f, x, order=2, rtol=1e-4)
 
 
+def test_betainc(xp, rng):
+    a = make(xp, rng, (5,), low=0.5, high=3)
+    x = make(xp, rng, (5,), low=0.1, high=0.9)
+    f = lambda t: xp.special.betainc(a, 2.0, t)
+    np.testing.assert_allclose(to_numpy(f(x)), scipy.special.betainc(to_numpy(a), 2.0, to_numpy(x)), rtol=1e-6)
+    check_grads(f, x, order=2, rtol=1e-4)
+    y = xp.sum(xp.special.betainc(a.requires_grad_(True), 2.0, x))
+    with pytest.raises(TypeError, match="not differentiable in its shape parameters"):
+        y.backward()
+
+
 def test_removable_singularities_at_zero(xp):
     x = xp.asarray(xp.asarray(np.zeros(3)), dtype=xp.float64, requires_grad=True)
     expected = {"sinc": 0.0, "i1": 0.5, "i1e": 0.5, "i0": 0.0}
