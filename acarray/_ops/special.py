@@ -2,8 +2,8 @@
 
 Each function runs the backend's own special-function library: SciPy for NumPy,
 ``cupyx.scipy.special`` for CuPy, ``torch.special``, ``jax.scipy.special``;
-Dask maps SciPy over the blocks (lazily), and array-api-strict converts through
-NumPy and SciPy and back.  SciPy's array-API dispatch looks for these functions
+Dask maps SciPy over the blocks (lazily), and array-api-strict (and PyTorch for
+``betainc``, which torch.special lacks) converts through NumPy and SciPy and back.  SciPy's array-API dispatch looks for these functions
 on ``xp.special``, so ``scipy.special.erf(t)`` and the SciPy functions built on
 them stay differentiable.
 
@@ -100,7 +100,7 @@ def kernel(b, name: str):
             k = _blockwise(b, k)
         elif b.name != "numpy" and library.startswith(("scipy", "numpy")):
             k = _through_numpy(b, k)
-        if name in BINARY_RULES or name == "betainc":
+        if name in BINARY_RULES or name == "betainc":  # functions of several arguments
             k = _scalars_as_arrays(b, name, k)
         _KERNELS[key] = k
     return k
@@ -174,11 +174,14 @@ def _no_gradient(name, what):
     return rule
 
 
+def _gammaln(xp, v):
+    """log Gamma(v) of an array or a Python scalar."""
+    return math.lgamma(v) if isinstance(v, _SCALARS) else special_of(xp).gammaln(v)
+
+
 def _gamma_density(xp, a, x):
     """x**(a-1) exp(-x) / Gamma(a): the derivative of gammainc(a, x) in x."""
-    sp = special_of(xp)
-    log_norm = math.lgamma(a) if isinstance(a, (int, float)) else sp.gammaln(a)
-    return xp.exp(sp.xlogy(a - 1, x) - x - log_norm)
+    return xp.exp(special_of(xp).xlogy(a - 1, x) - x - _gammaln(xp, a))
 
 
 # name -> (what the rules read, rule for the first argument, rule for the second)
@@ -215,13 +218,11 @@ class SpecialBinary(Binary):
         return kernel(backend_for_namespace(xp), self.fname)(x1, x2)
 
 
-def _log_beta(xp, a, b):
-    """log B(a, b) of arrays or Python scalars."""
-    if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
-        return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+def _beta_density(xp, a, b, x):
+    """x**(a-1) (1-x)**(b-1) / B(a, b): the derivative of betainc(a, b, x) in x."""
     sp = special_of(xp)
-    lgamma = lambda v: math.lgamma(v) if isinstance(v, _SCALARS) else sp.gammaln(v)  # noqa: E731
-    return lgamma(a) + lgamma(b) - lgamma(a + b)
+    log_beta = _gammaln(xp, a) + _gammaln(xp, b) - _gammaln(xp, a + b)
+    return xp.exp(sp.xlogy(a - 1, x) + sp.xlog1py(b - 1, -x) - log_beta)
 
 
 class Betainc(Op):
@@ -236,9 +237,7 @@ class Betainc(Op):
         a, b, x = inputs
         if self.needs[0] or self.needs[1]:
             raise TypeError("acarray.special.betainc is not differentiable in its shape parameters a and b")
-        sp = special_of(xp)
-        density = xp.exp(sp.xlogy(a - 1, x) + sp.xlog1py(b - 1, -x) - _log_beta(xp, a, b))
-        return (None, None, g * density)
+        return (None, None, g * _beta_density(xp, a, b, x))
 
 
 def betainc(a, b, x, /):
