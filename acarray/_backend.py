@@ -114,9 +114,9 @@ class Backend:
         if name == "torch":
             return out.index_add_(0, index, values)
         if name == "cupy":
-            import cupyx
+            import cupy
 
-            cupyx.scatter_add(out, index, values)
+            cupy.add.at(out, index, values)
             return out
         if name == "jax":
             return out.at[index].add(values)
