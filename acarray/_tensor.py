@@ -203,7 +203,7 @@ class Tensor:
         return complex(self._scalar("complex", "bifc"))
 
     def __index__(self):
-        return operator.index(self._scalar("index", "i"))
+        return int(self._scalar("index", "i"))  # integer dtype checked; CuPy arrays lack __index__
 
     def item(self):
         """The value of a one-element tensor as a Python scalar."""
