@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import array_api_strict
 import numpy as np
 import pytest
 from conftest import make, to_numpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.array_api import make_strategies_namespace
 
 from acarray.testing import check_grads
 
@@ -103,3 +107,38 @@ def test_argsort_and_searching_carry_no_grad(xp, rng):
     x = make(xp, rng, (5,)).requires_grad_(True)
     for r in (xp.argsort(x), xp.nonzero(x > 0)[0], xp.searchsorted(xp.sort(x), x), xp.unique_values(x)):
         assert not r.requires_grad
+
+
+_xps = make_strategies_namespace(array_api_strict)
+
+
+@st.composite
+def shape_and_key(draw):
+    shape = draw(st.lists(st.integers(1, 4), min_size=2, max_size=3).map(tuple))
+    return shape, draw(_xps.indices(shape, allow_newaxis=True))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=shape_and_key(), seed=st.integers(0, 100))
+def test_random_basic_keys(xp, case, seed):
+    shape, key = case
+    rng = np.random.default_rng(seed)
+    x = make(xp, rng, shape)
+    np.testing.assert_array_equal(to_numpy(x[key]), to_numpy(x)[key])
+    check_grads(lambda x: x[key] * 1.0, x)
+
+    # The standard has no new axes in assignments.
+    set_key = tuple(k for k in key if k is not None) if isinstance(key, tuple) else key
+    if set_key is None:
+        return
+
+    def assign(x, v):
+        t = x * 2.0
+        t[set_key] = v
+        return t
+
+    ref = to_numpy(x) * 2.0
+    v = make(xp, rng, ref[set_key].shape)
+    ref[set_key] = to_numpy(v)
+    np.testing.assert_array_equal(to_numpy(assign(x, v)), ref)
+    check_grads(assign, x, v)

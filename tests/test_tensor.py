@@ -260,3 +260,13 @@ def test_dtypes_are_the_backends_own(xp):
     for name in ("float32", "float64", "int64", "bool", "complex128"):
         assert getattr(xp, name) == getattr(raw, name)
     assert xp.asarray([1.0], dtype=xp.float32).dtype == raw.float32
+
+
+def test_asarray_of_a_tensor_keeps_the_graph(xp, rng):
+    x = make(xp, rng, (3,))
+    check_grads(lambda x: xp.asarray(x, copy=True) * 2, x)
+    check_grads(lambda x: xp.asarray(x, dtype=xp.complex128) * (1 - 1j), x)
+    t = x.detach().requires_grad_(True)
+    assert xp.asarray(t) is t
+    with pytest.raises(RuntimeError, match="leaves"):
+        xp.asarray(t * 2, requires_grad=True)
