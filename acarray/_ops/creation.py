@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import array_api_compat as compat
 
 from .._autograd import Op, apply
@@ -10,7 +12,7 @@ from .._tensor import Tensor
 from .common import unwrap, wrap
 from .dtype_rules import require_all_promotable
 from .elementwise import astype
-from .manipulation import stack
+from .manipulation import broadcast_to, stack
 
 CREATION = ("arange", "empty", "eye", "full", "linspace", "ones", "zeros")
 CREATION_LIKE = ("empty_like", "full_like", "ones_like", "zeros_like")
@@ -36,6 +38,23 @@ def to_device(x, device, /, *, stream=None):
     if device == x.device and stream is None:
         return x
     return apply(ToDevice, x, device=device, stream=stream)
+
+
+def _with_array_fill(fill, shape_of, like=False):
+    """``full``/``full_like`` that also take a 0-d Tensor as ``fill_value`` (SciPy passes
+    ``xp.asarray(value)``, which torch and array-api-strict refuse); the result is then
+    differentiable in the fill value."""
+
+    def fn(first, /, fill_value, *, dtype=None, device=None, **kwargs):
+        if not isinstance(fill_value, Tensor):
+            return fill(first, fill_value, dtype=dtype, device=device, **kwargs)
+        if fill_value.ndim != 0:
+            raise ValueError(f"fill_value must be a scalar or a 0-d array, got shape {fill_value.shape}")
+        if dtype is None:
+            dtype = first.dtype if like else fill_value.dtype
+        return astype(broadcast_to(fill_value, shape_of(first)), dtype, copy=True, device=device)
+
+    return fn
 
 
 def _contains_tensor(obj) -> bool:
@@ -119,7 +138,24 @@ def bound_functions(b) -> dict:
         k1, k2 = b.kind(src), b.kind(to)
         if k1 != k2 and not (k1 == "f" and k2 == "c"):
             return False
-        return bool(xp.can_cast(src, to))
+        try:
+            return xp.result_type(src, to) == to  # PyTorch's can_cast says yes to int32 -> int8
+        except TypeError:
+            return False
+
+    def info_query(name):
+        fn = getattr(xp, name)
+
+        def query(type, /):
+            """``{name}`` with ``dtype`` the backend's dtype object (PyTorch gives its name)."""
+            info = fn(unwrap(type))
+            if isinstance(info.dtype, str):
+                fields = ("bits", "max", "min") + (("eps", "smallest_normal") if name == "finfo" else ())
+                info = SimpleNamespace(**{f: getattr(info, f) for f in fields}, dtype=getattr(xp, info.dtype))
+            return info
+
+        query.__name__ = query.__qualname__ = name
+        return query
 
     def result_type(*arrays_and_dtypes):
         """The dtype the standard's promotion rules give (a TypeError where they define none)."""
@@ -136,6 +172,9 @@ def bound_functions(b) -> dict:
             functions[name] = f
     functions["result_type"] = result_type
     functions["can_cast"] = can_cast
+    functions["full"] = _with_array_fill(functions["full"], lambda shape: tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
+    functions["full_like"] = _with_array_fill(functions["full_like"], lambda x: x.shape, like=True)
+    functions.update(finfo=info_query("finfo"), iinfo=info_query("iinfo"))
 
     def fft_creation(name):
         f = lambda *args, **kwargs: wrap(getattr(xp.fft, name)(*args, **kwargs), b)  # noqa: E731
