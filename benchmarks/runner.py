@@ -11,7 +11,7 @@ import tracemalloc
 
 import numpy as np
 
-from .workloads import WORKLOADS, build_mlp_large
+from .workloads import WORKLOADS, build_mlp_large, to_host
 
 
 def _torch(threads):
@@ -28,16 +28,18 @@ def verify(name, impls):
     """acarray's first step must give the hand-written loss and gradients (float32 tolerance)."""
     loss_a, grads_a = impls["acarray"]()()
     loss_n, grads_n = impls["numpy"]()()
-    if not np.allclose(loss_a, loss_n, rtol=1e-4, atol=1e-4):
+    if not np.allclose(to_host(loss_a), to_host(loss_n), rtol=1e-4, atol=1e-4):
         raise AssertionError(f"{name}: acarray's loss {loss_a} differs from the hand-written {loss_n}")
     for i, (ga, gn) in enumerate(zip(grads_a, grads_n)):
-        ga = np.asarray(ga)
+        ga, gn = to_host(ga), to_host(gn)
         if ga.shape != gn.shape or not np.allclose(ga, gn, rtol=1e-3, atol=1e-4):
             raise AssertionError(f"{name}: gradient {i} of acarray differs from the hand-written one")
 
 
 def median_time(step, min_time):
-    """Median wall time of ``step`` after a warm-up, over at least 5 runs and ``min_time`` seconds."""
+    """Median wall time of ``step`` after a warm-up, over at least 5 runs and ``min_time`` seconds.
+
+    Every step ends by reading its loss as a Python number, which waits for a GPU to finish."""
     step()
     times = []
     start = time.perf_counter()
@@ -64,7 +66,27 @@ def peak_memory(step):
     return peak - base
 
 
+def run_gpu(args):
+    """mlp_large on CuPy against PyTorch CUDA, in one run (target: at least 0.8x PyTorch's speed)."""
+    import acarray
+
+    torch = _torch(args.threads)
+    ns = acarray.namespace("cupy")
+    impls = build_mlp_large(np.random.default_rng(0), ns=ns, torch_device="cuda")
+    verify("mlp_large (GPU)", {"acarray": impls["acarray"], "numpy": impls["torch"]})
+    t_a = median_time(impls["acarray"](), args.min_time)
+    t_t = median_time(impls["torch"](), args.min_time)
+    speed = t_t / t_a
+    print(f"mlp_large on GPU: acarray/CuPy {t_a * 1e3:.2f} ms/step, PyTorch CUDA {t_t * 1e3:.2f} ms/step, "
+          f"acarray's speed {speed:.2f}x PyTorch's (target >= 0.80)")
+    with open(args.out, "w") as f:
+        json.dump({"meta": {"device": torch.cuda.get_device_name()}, "results": [
+            {"workload": "mlp_large_gpu", "acarray": t_a, "torch": t_t, "speed_vs_torch": speed}]}, f, indent=2)
+
+
 def run(args):
+    if args.gpu:
+        return run_gpu(args)
     torch = _torch(args.threads)
     rng = np.random.default_rng(0)
     rows = []

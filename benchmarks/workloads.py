@@ -7,8 +7,8 @@ can check they agree before timing anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -26,8 +26,18 @@ class Workload:
     build: Callable  # rng -> {"acarray": factory, "numpy": factory, "torch": factory}; factory() -> step
 
 
-def _np(t):
-    return np.asarray(t.detach().data if isinstance(t, acarray.Tensor) else t)
+def to_host(a) -> np.ndarray:
+    """A NumPy copy of a Tensor, a NumPy, CuPy or PyTorch array, or a Python scalar."""
+    if isinstance(a, acarray.Tensor):
+        a = a.detach().data
+    if hasattr(a, "detach"):  # torch
+        return a.detach().cpu().numpy()
+    if hasattr(a, "get"):  # cupy
+        return a.get()
+    return np.asarray(a)
+
+
+_np = to_host
 
 
 # -- op_chain: dispatch overhead ------------------------------------------------------
@@ -92,14 +102,15 @@ def _init_mlp(rng, sizes):
     return params
 
 
-def _mlp_implementations(x, y, params0, lr=0.01):
+def _mlp_implementations(x, y, params0, lr=0.01, ns=acarray, torch_device="cpu"):
+    """MLP training steps: acarray on namespace ``ns``, by hand in NumPy, PyTorch on ``torch_device``."""
     n = x.shape[0]
     rows = np.arange(n)
 
     def with_acarray_factory():
-        params = [acarray.asarray(p.copy(), requires_grad=True) for p in params0]
+        params = [ns.asarray(p.copy(), requires_grad=True) for p in params0]
         opt = optim.SGD(params, lr=lr)
-        xt, yt = acarray.asarray(x), acarray.asarray(y)
+        xt, yt = ns.asarray(x), ns.asarray(y)
 
         def step():
             h = xt
@@ -112,7 +123,7 @@ def _mlp_implementations(x, y, params0, lr=0.01):
             loss.backward()
             grads = [p.grad for p in params]
             opt.step()
-            return _np(loss), grads
+            return float(loss), grads
 
         return step
 
@@ -149,9 +160,9 @@ def _mlp_implementations(x, y, params0, lr=0.01):
     def torch_factory():
         import torch
 
-        params = [torch.tensor(p.copy(), requires_grad=True) for p in params0]
+        params = [torch.tensor(p.copy(), requires_grad=True, device=torch_device) for p in params0]
         opt = torch.optim.SGD(params, lr=lr)
-        xt, yt = torch.tensor(x), torch.tensor(y)
+        xt, yt = torch.tensor(x, device=torch_device), torch.tensor(y, device=torch_device)
 
         def step():
             h = xt
@@ -162,7 +173,7 @@ def _mlp_implementations(x, y, params0, lr=0.01):
             loss = torch.nn.functional.cross_entropy(h, yt)
             opt.zero_grad()
             loss.backward()
-            grads = [p.grad.numpy().copy() for p in params]
+            grads = [p.grad.clone() for p in params]
             opt.step()
             return loss.item(), grads
 
@@ -181,10 +192,10 @@ def build_mlp_digits(rng):
     return _mlp_implementations(x, y, _init_mlp(rng, [64, 256, 256, 10]))
 
 
-def build_mlp_large(rng):
+def build_mlp_large(rng, ns=acarray, torch_device="cpu"):
     x = rng.standard_normal((256, 784)).astype(np.float32)
     y = rng.integers(0, 10, 256).astype(np.int64)
-    return _mlp_implementations(x, y, _init_mlp(rng, [784, 1024, 1024, 10]))
+    return _mlp_implementations(x, y, _init_mlp(rng, [784, 1024, 1024, 10]), ns=ns, torch_device=torch_device)
 
 
 # -- conv_step: 3x3 convolution, 16 -> 32 channels, padding 1 ---------------------------
