@@ -20,6 +20,7 @@ os.environ["SCIPY_ARRAY_API"] = "1"  # before SciPy is imported (see conftest.py
 import array_api_compat  # noqa: E402
 import array_api_extra as xpx  # noqa: E402
 import scipy.cluster.vq  # noqa: E402
+import scipy.constants  # noqa: E402
 import scipy.fft  # noqa: E402
 import scipy.integrate  # noqa: E402
 import scipy.linalg  # noqa: E402
@@ -104,6 +105,7 @@ CASES = [
     _sp("special.gammaincc", lambda x: special.gammaincc(2.5, x), (MP,)),
     _sp("special.betainc", lambda x: special.betainc(1.5, 2.5, x), (((6,), "unit"),)),
     _sp("special.stdtr", lambda x: special.stdtr(3.0, x), (V,)),
+    _sp("special.logsumexp(b=)", lambda x, b: special.logsumexp(x, b=b, axis=0), (M, MP)),
     _sp("special.rel_entr", special.rel_entr, (MP, MP)),
     _sp("special.kl_div", special.kl_div, (MP, MP), grad=False, note=NO_NUMPY),
     # scipy.stats
@@ -134,6 +136,23 @@ CASES = [
     _sp("stats.chisquare", lambda x: stats.chisquare(x).statistic, (VP,)),
     _sp("stats.jarque_bera", lambda x: stats.jarque_bera(x).statistic, (NORMAL,)),
     _sp("stats.skewtest", lambda x: stats.skewtest(x).statistic, (NORMAL,)),
+    _sp("stats.kurtosistest", lambda x: stats.kurtosistest(x).pvalue, (((24,), "any"),)),
+    _sp("stats.normaltest", lambda x: stats.normaltest(x).pvalue, (((24,), "any"),)),
+    _sp("stats.describe", lambda x: stats.describe(x).skewness, (V,)),
+    _sp("stats.circvar", stats.circvar, (V,)),
+    _sp("stats.tsem", stats.tsem, (V,)),
+    _sp("stats.tmin", stats.tmin, (V,)),
+    _sp("stats.kstatvar", stats.kstatvar, (V,)),
+    _sp("stats.gzscore", stats.gzscore, (VP,)),
+    _sp("stats.power_divergence", lambda x: stats.power_divergence(x, lambda_="log-likelihood").pvalue, (VP,)),
+    _sp("stats.bartlett", lambda x, y: stats.bartlett(x, y).pvalue, (V, V)),
+    _sp("stats.alexandergovern", lambda x, y: stats.alexandergovern(x, y).statistic, (V, V)),
+    _sp("stats.directional_stats", lambda x: stats.directional_stats(x).mean_direction),
+    _sp("stats.lmoment", stats.lmoment, (V,)),
+    _sp("stats.spearmanrho", lambda x, y: stats.spearmanrho(x, y).statistic, (V, V)),
+    _sp("stats.combine_pvalues", lambda p: stats.combine_pvalues(p).statistic, (((6,), "unit"),)),
+    _sp("stats.yeojohnson_llf", lambda x: stats.yeojohnson_llf(0.5, x), (V,)),
+    _sp("stats.f_oneway", lambda x, y: stats.f_oneway(x, y).pvalue, (V, V), grad=False, note=NO_NUMPY),
     _sp("stats.ttest_1samp", lambda x: stats.ttest_1samp(x, 0.5).pvalue, (V,)),
     _sp("stats.ttest_ind", lambda x, y: stats.ttest_ind(x, y).pvalue, (V, V)),
     _sp("stats.ttest_rel", lambda x, y: stats.ttest_rel(x, y).pvalue, (V, V)),
@@ -146,6 +165,11 @@ CASES = [
     _sp("fft.hfft", fft.hfft, (V,)),
     _sp("fft.fftshift", fft.fftshift, (V,)),
     _sp("fft.fht", lambda x: fft.fht(x, 0.1, 0.0), (V,)),
+    _sp("fft.ifht", lambda x: fft.ifht(x, 0.1, 0.0), (V,)),
+    _sp("fft.ifft", fft.ifft, (V,)),
+    _sp("fft.ihfft", fft.ihfft, (V,)),
+    _sp("fft.rfftn", fft.rfftn),
+    _sp("fft.ifftshift", fft.ifftshift, (V,)),
     # scipy.integrate
     _sp("integrate.trapezoid", integrate.trapezoid, (V,)),
     _sp("integrate.cumulative_trapezoid", integrate.cumulative_trapezoid, (V,)),
@@ -160,6 +184,9 @@ CASES = [
     _sp("optimize.rosen", scipy.optimize.rosen, (V,)),
     _sp("optimize.rosen_der", scipy.optimize.rosen_der, (V,)),
     _sp("optimize.rosen_hess", scipy.optimize.rosen_hess, (V,)),
+    _sp("optimize.rosen_hess_prod", scipy.optimize.rosen_hess_prod, (V, V)),
+    _sp("integrate.cubature", lambda a: integrate.cubature(lambda t: t**2, a, a + 1.0).estimate, (((1,), "any"),)),
+    _sp("constants.convert_temperature", lambda x: scipy.constants.convert_temperature(x, "C", "K"), (V,)),
     _sp("signal.windows.kaiser", lambda x: scipy.signal.windows.kaiser(7, 2.5, xp=x.__array_namespace__())
         if hasattr(x, "__array_namespace__") else scipy.signal.windows.kaiser(7, 2.5), (V,), grad=False,
         note="a window is a constant (built with xp=)"),
@@ -175,6 +202,9 @@ CASES = [
     _sk("metrics.pairwise.cosine_similarity", pairwise.cosine_similarity, (M, ((4, 3), "any"))),
     _sk("metrics.pairwise.chi2_kernel", pairwise.chi2_kernel, (MP, ((4, 3), "pos"))),
     _sk("metrics.pairwise.laplacian_kernel", pairwise.laplacian_kernel, (M, ((4, 3), "any"))),
+    _sk("metrics.pairwise.manhattan_distances", pairwise.manhattan_distances, (M, ((4, 3), "any"))),
+    _sk("metrics.pairwise.additive_chi2_kernel", pairwise.additive_chi2_kernel, (MP, ((4, 3), "pos"))),
+    _sk("metrics.pairwise.paired_euclidean_distances", pairwise.paired_euclidean_distances, (M, M)),
     _sk("preprocessing.MinMaxScaler", lambda x: preprocessing.MinMaxScaler().fit_transform(x), (M,)),
     _sk("preprocessing.MaxAbsScaler", lambda x: preprocessing.MaxAbsScaler().fit_transform(x), (M,)),
     _sk("preprocessing.Normalizer", lambda x: preprocessing.Normalizer().fit_transform(x), (M,)),
@@ -184,6 +214,8 @@ CASES = [
         grad=False, note="its first fit computes 0/0 and overwrites it; the NaN reaches the gradient as 0 * NaN"),
     _sk("decomposition.PCA", lambda x: decomposition.PCA(2, svd_solver="full").fit(x).explained_variance_,
         (((8, 3), "any"),)),
+    _sk("linear_model.RidgeCV", lambda x, y: linear_model.RidgeCV(alphas=(0.1, 1.0)).fit(x, y).coef_,
+        (((8, 3), "any"), ((8,), "any"))),
     _sk("linear_model.Ridge", lambda x, y: linear_model.Ridge(alpha=1.0, solver="svd").fit(x, y).coef_,
         (((8, 3), "any"), ((8,), "any"))),
     _sk("discriminant_analysis.LinearDiscriminantAnalysis",
