@@ -56,13 +56,20 @@ from ._ops.reductions import (
 globals().update(_ELEMENTWISE)
 
 argsort = passthrough("argsort", kinds="if")
-isin = passthrough("isin", kinds="i")
+_isin = passthrough("isin", kinds="i")
 nonzero = passthrough("nonzero")
 searchsorted = passthrough("searchsorted")
 unique_all = passthrough("unique_all")
 unique_counts = passthrough("unique_counts")
 unique_inverse = passthrough("unique_inverse")
 unique_values = passthrough("unique_values")
+
+
+def isin(x1, x2, /, *, invert=False):
+    """Whether each element of ``x1`` is in ``x2`` (``invert`` negates it; applied here because
+    array-api-strict 2.6 ignores it)."""
+    found = _isin(x1, x2)
+    return _ELEMENTWISE["logical_not"](found) if invert else found
 
 
 def sort(x, /, *, axis=-1, descending=False, stable=True):

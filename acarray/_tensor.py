@@ -291,7 +291,12 @@ class Tensor:
                         f"cannot mix arrays of two backends in one operation: {self._b.name} and {other._b.name}"
                     )
                 other = other.data
-            self.data = raw_fn(self.data, other)
+            data = raw_fn(self.data, other)
+            if data is not self.data and tuple(data.shape) != self.shape:  # no in-place form: a new array
+                raise ValueError(
+                    f"in-place operation would change the shape of the tensor from {self.shape} to {tuple(data.shape)}"
+                )
+            self.data = data
         self._version[0] += 1
         return self
 

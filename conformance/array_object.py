@@ -9,7 +9,17 @@ import array_api_strict as strict
 
 from .case import Case
 from .draw import ANY, Call, xps
-from .functions import BINARY, SECOND_ORDER, SMOOTH, UNARY, _binary, _draw_matmul, _unary
+from .functions import (
+    BINARY,
+    SECOND_ORDER,
+    SMOOTH,
+    UNARY,
+    _binary,
+    _draw_matmul,
+    _shift_draw,
+    _unary,
+    nonzero_divisor,
+)
 from .targets import DTYPE_NAMES, dtype_name
 
 # dunder stem -> the namespace function whose dtype kinds and gradient domain it shares
@@ -35,13 +45,15 @@ def _array_first(draw_binary):
     return draw
 
 
-def _with_scalar(kinds, domain):
+def _with_scalar(kinds, domain, bounded=False, divides=False):
     """(array, Python scalar of the array's kind): the scalar sits on the left of the operator."""
 
     own, left = (domain[1], domain[0]) if isinstance(domain, list) else (domain, domain)
 
     def draw(e):
-        x = e.array(e.dtype(kinds), e.shape(), own)
+        x = e.array(e.dtype(kinds), e.shape(), own, bounded=bounded)
+        if divides:
+            x = nonzero_divisor(x)
         kind = next((k for k in SCALARS if strict.isdtype(x.dtype, k)), "integral")
         value = SCALARS[kind]
         if kind == "real floating" and left is not None:
@@ -82,13 +94,16 @@ def _operator_cases():
     for stem, fname in OPERATORS.items():
         kinds, domain = BINARY[fname]
         grad = domain is not None
-        binary = _binary(kinds, domain if "shift" not in stem else (0, 7), bounded=fname == "pow")
+        shift = "shift" in stem  # shift counts must be small and non-negative (others are undefined)
+        divides = fname in ("floor_divide", "remainder")
+        binary = _shift_draw(kinds, None) if shift else _binary(kinds, domain, fname == "pow", divides)
         plain = getattr(operator, stem if stem not in ("and", "or") else stem + "_")
         inplace = getattr(operator, "i" + stem)
         cases += [
             Case(f"Array.__{stem}__", _array_first(binary), fn=lambda ns, a, b, op=plain: op(a, b), grad=grad),
-            Case(f"Array.__r{stem}__", _with_scalar(kinds, domain), fn=lambda ns, a, s, op=plain: op(s, a), grad=grad),
-            Case(f"Array.__i{stem}__", _into_first(binary, domain if "shift" not in stem else (0, 7), "shift" in stem),
+            Case(f"Array.__r{stem}__", _with_scalar(kinds, (0, 7) if shift else domain, shift or fname == "pow", divides),
+                 fn=lambda ns, a, s, op=plain: op(s, a), grad=grad),
+            Case(f"Array.__i{stem}__", _into_first(binary, (0, 7) if shift else domain, shift),
                  fn=_inplace(inplace), grad=grad,
                  order2=fname in SECOND_ORDER),
         ]

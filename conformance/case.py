@@ -37,6 +37,8 @@ class Case:
     sums, products of matrices, transforms); ``tol`` multiplies them.  ``skip``
     maps a backend to the real limitation that keeps a check from running there.
     ``reference`` replaces ``fn`` for array-api-strict where array-api-strict itself is wrong.
+    ``defaults``: results without an explicit dtype take the backend's default dtypes (creation).
+    ``skip_dtypes`` maps a backend to ``(dtype names, reason)``: dtypes not drawn there.
     """
 
     name: str
@@ -53,6 +55,8 @@ class Case:
     skip: dict = field(default_factory=dict)
     skip_grad: dict = field(default_factory=dict)
     reference: Callable | None = None
+    defaults: bool = False
+    skip_dtypes: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.fn is None:

@@ -84,12 +84,13 @@ def _error_text(e: BaseException) -> str:
     return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:200]
 
 
-def _structure(ns, result):
+def _structure(ns, result, rename=None):
     """Dtype names and shapes of a result's arrays (what must match even when values need a canon)."""
     if isinstance(result, (Tensor, STRICT_ARRAY)):
-        return dtype_name(ns, result.dtype), tuple(result.shape)
+        name = dtype_name(ns, result.dtype)
+        return (rename or {}).get(name, name), tuple(result.shape)
     if isinstance(result, (tuple, list)):
-        return tuple(_structure(ns, r) for r in result)
+        return tuple(_structure(ns, r, rename) for r in result)
     return None
 
 
@@ -98,7 +99,8 @@ def check_values(case: Case, target: Target, max_examples: int, rng_seed: int) -
     agreed_errors = [0]
 
     def body(draw):
-        call = case.draw(Env(draw, target.dtypes, "values"))
+        call = case.draw(Env(draw, _dtypes(case, target), "values"))
+        defaults = target.defaults if case.defaults and call.kwargs.get("dtype") is None else None
         ok_ref, ref = _attempt(lambda: case.reference(strict, *call.args, **call.kwargs))
         ok_mine, mine = _attempt(lambda: case.fn(target.ns, *target.convert(call.args), **target.convert(call.kwargs)))
         if not ok_ref:
@@ -111,11 +113,12 @@ def check_values(case: Case, target: Target, max_examples: int, rng_seed: int) -
             raise Mismatch(f"acarray raises {_error_text(mine)} for {case.name}{call!r}") from mine
         try:
             if case.canon is not None:
-                if _structure(target.ns, mine) != _structure(strict, ref):
-                    raise Mismatch(f"result {_structure(target.ns, mine)}, expected {_structure(strict, ref)}")
+                want = _structure(strict, ref, defaults)
+                if _structure(target.ns, mine) != want:
+                    raise Mismatch(f"result {_structure(target.ns, mine)}, expected {want}")
                 mine, ref = case.canon(target.ns, mine), case.canon(strict, ref)
                 ref = _as_canon(ref)
-            assert_same(mine, ref, target.ns, tol=case.tol, mixes=case.mixes)
+            assert_same(mine, ref, target.ns, tol=case.tol, mixes=case.mixes, defaults=defaults)
         except Mismatch as e:
             raise Mismatch(f"{e} for {case.name}{call!r}") from None
         return True
@@ -123,6 +126,12 @@ def check_values(case: Case, target: Target, max_examples: int, rng_seed: int) -
     n = _explore(body, max_examples, rng_seed)
     detail = f"{agreed_errors[0]} invalid inputs rejected as array_api_strict does" if agreed_errors[0] else ""
     return Outcome("ok", n, detail) if n else Outcome("FAIL", 0, "no valid example was drawn")
+
+
+def _dtypes(case: Case, target: Target) -> tuple:
+    """The dtypes drawn for ``case`` on ``target``: the backend's, less those the case leaves out there."""
+    excluded = case.skip_dtypes.get(target.name, ((), ""))[0]
+    return tuple(d for d in target.dtypes if d not in excluded)
 
 
 def _as_canon(value):
@@ -190,7 +199,7 @@ def check_gradients(case: Case, target: Target, max_examples: int, rng_seed: int
     """VJPs from backward() against central finite differences (float64), at ``order`` 1 or 2."""
 
     def body(draw):
-        call = case.draw(Env(draw, target.dtypes, "grad", complex_grad=case.complex_grad))
+        call = case.draw(Env(draw, _dtypes(case, target), "grad", complex_grad=case.complex_grad))
         f, inputs = grad_function(case, target, call)
         if not inputs:
             return False
@@ -225,6 +234,9 @@ def run_case(case: Case, target: Target, max_examples: int, rng_seed: int = 0) -
         skipped = Outcome("skipped", 0, reason)
         return Row(case.name, skipped, skipped if case.grad else NA, NA)
     values = _guard(check_values, case, target, max_examples, rng_seed)
+    limited = case.skip_dtypes.get(target.name)
+    if limited and values.status == "ok":
+        values.detail = "; ".join(filter(None, [values.detail, f"{', '.join(limited[0])} not drawn: {limited[1]}"]))
     gradient = second = NA
     if case.grad:
         reason = case.skip_grad.get(target.name)

@@ -64,8 +64,13 @@ class Target:
         self.name = name
         self.ns = acarray.namespace(name)
         self.xp = self.ns.backend.xp
-        have = self.xp.__array_namespace_info__().dtypes()
+        info = self.xp.__array_namespace_info__()
+        have = info.dtypes()
         self.dtypes = tuple(n for n in DTYPE_NAMES if n in have)
+        # strict's default dtype name -> this backend's (PyTorch creates float32 where NumPy makes float64)
+        mine = info.default_dtypes()
+        theirs = strict.__array_namespace_info__().default_dtypes()
+        self.defaults = {dtype_name(strict, theirs[k]): dtype_name(self.ns, mine[k]) for k in theirs}
 
     def dtype(self, strict_dtype):
         """The backend's dtype object with the same name as an array-api-strict dtype."""

@@ -41,6 +41,8 @@ def require(name: str, kinds: str, *values) -> None:
         k = _kind(v)
         if k is not None and k.islower() and k not in kinds:
             raise TypeError(f"{name} needs {describe(kinds)} input, got an array of dtype {v.dtype}")
+        if k == "C" and "c" not in kinds:
+            raise TypeError(f"{name} is not defined for complex values, got the Python complex {v}")
 
 
 def require_promotable(name: str, x1, x2) -> None:

@@ -14,6 +14,8 @@ import functools
 import math
 
 from .._autograd import Op, apply
+from .._backend import backend_of
+from .._tensor import Tensor
 from .common import cj, is_complex, op_class, passthrough, public
 from .dtype_rules import require, require_promotable
 
@@ -295,7 +297,12 @@ class AsType(Op):
 
 
 def astype(x, dtype, /, *, copy=True, device=None):
-    """``x`` converted to ``dtype``; differentiable between floating and complex dtypes."""
+    """``x`` converted to ``dtype``; differentiable between floating and complex dtypes.
+    Complex to real is refused, as the standard asks (take ``real`` or ``abs`` first)."""
+    b = x._b if isinstance(x, Tensor) else backend_of(x)
+    if b.kind(x.dtype) == "c" and b.kind(dtype) != "c":
+        raise TypeError(f"astype: casting complex {x.dtype} to {dtype} would drop the imaginary part; "
+                        "take real(x) or abs(x) first")
     if not copy and x.dtype == dtype and device is None:
         return x
     return apply(AsType, x, dtype=dtype, copy=copy, device=device)

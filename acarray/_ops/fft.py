@@ -153,6 +153,8 @@ def fftshift(x, /, *, axes=None):
     """Move the zero frequency to the centre (a roll; the gradient rolls back)."""
     require("fftshift", "fc", x)
     axes = tuple(range(x.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
+    if not axes:
+        return x
     return roll(x, shift=tuple(x.shape[a] // 2 for a in axes), axis=axes)
 
 
@@ -160,6 +162,8 @@ def ifftshift(x, /, *, axes=None):
     """Inverse of fftshift."""
     require("ifftshift", "fc", x)
     axes = tuple(range(x.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
+    if not axes:
+        return x
     return roll(x, shift=tuple(-(x.shape[a] // 2) for a in axes), axis=axes)
 
 

@@ -485,6 +485,14 @@ def pinv(x, /, *, rtol=None):
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """Vector p-norm over ``axis`` (all axes by default)."""
     require("vector_norm", "fc", x)
+    if axis == ():  # every "vector" is one element (some backends would reduce over all axes)
+        ns = backend_in([x]).ns
+        size = ns.abs(x)
+        return ns.astype(size != 0, size.dtype) if ord == 0 else size
+    if x.size == 0 and isinstance(ord, (int, float)) and -math.inf < ord < 0:
+        # a negative p-norm of no elements is 0 ** (1/p) = inf (PyTorch refuses to compute it)
+        ns = backend_in([x]).ns
+        return ns.sum(ns.abs(x), axis=axis, keepdims=keepdims) ** (1 / ord)
     return apply(VectorNorm, x, axis=axis, keepdims=keepdims, ord=ord)
 
 

@@ -272,5 +272,7 @@ def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
     if len(parts) > 1:
         x = concat(parts, axis=ax)
     for _ in range(n):
+        if x.shape[ax] == 0:
+            break  # differences of nothing are nothing
         x = x[along(ax, slice(1, None))] - x[along(ax, slice(None, -1))]
     return x

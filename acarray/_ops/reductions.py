@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from .._autograd import Op, apply
+from .._backend import backend_of
+from .._tensor import Tensor
 from .common import along, cj, passthrough
 from .dtype_rules import require
 
@@ -85,7 +87,10 @@ class Var(Reduction):
 
     def forward(self, xp, x, *, axis=None, correction=0.0, keepdims=False):
         self.correction = correction
-        return super().forward(xp, x, axis=axis, keepdims=keepdims, correction=correction)
+        out = super().forward(xp, x, axis=axis, keepdims=keepdims, correction=correction)
+        if self.count - correction <= 0:  # no degrees of freedom: NaN, as the standard says (PyTorch gives 0)
+            out = xp.full_like(out, math.nan)
+        return out
 
     def centered(self, xp, x):
         return (x - xp.mean(x, axis=self.axes, keepdims=True)) / (self.count - self.correction)
@@ -234,4 +239,15 @@ all = passthrough("all")
 any = passthrough("any")
 argmax = passthrough("argmax", kinds="if")
 argmin = passthrough("argmin", kinds="if")
-count_nonzero = passthrough("count_nonzero")
+_count_nonzero = passthrough("count_nonzero")
+
+
+def count_nonzero(x, /, *, axis=None, keepdims=False):
+    """Number of non-zero elements over ``axis``; ``axis=()`` counts each element on its own
+    (PyTorch would count over all axes)."""
+    if axis == ():
+        b = x._b if isinstance(x, Tensor) else backend_of(x)
+        data = x.data if isinstance(x, Tensor) else x
+        integral = b.xp.__array_namespace_info__().default_dtypes()["integral"]
+        return Tensor._wrap(b.xp.astype(data != b.xp.zeros_like(data), integral), b)
+    return _count_nonzero(x, axis=axis, keepdims=keepdims)
