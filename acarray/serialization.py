@@ -19,7 +19,7 @@ import numpy as np
 import acarray
 
 from ._tensor import Tensor
-from .testing import _to_numpy
+from .testing import to_numpy
 
 _TREE = "__acarray_tree__"
 FORMAT = 1
@@ -32,7 +32,7 @@ def _is_array(value) -> bool:
 def _encode(value, arrays: dict):
     if _is_array(value):
         name = f"a{len(arrays)}"
-        arrays[name] = _to_numpy(value)
+        arrays[name] = to_numpy(value)
         return {"array": name}
     if isinstance(value, dict):
         return {"dict": [[_encode_key(k), _encode(v, arrays)] for k, v in value.items()]}

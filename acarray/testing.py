@@ -15,6 +15,8 @@ def to_numpy(t) -> np.ndarray:
         data = data.get()
     if hasattr(data, "compute"):  # Dask
         data = data.compute()
+    if hasattr(data, "cpu"):  # PyTorch, possibly on a GPU
+        data = data.cpu()
     return np.asarray(data)
 
 

@@ -19,7 +19,7 @@ import acarray
 import acarray.nn as nn
 import acarray.nn.functional as F
 from acarray import optim
-from acarray.testing import _to_numpy
+from acarray.testing import to_numpy
 
 
 def zen_of_python() -> str:
@@ -103,7 +103,7 @@ def run(args) -> dict:
     with acarray.no_grad():
         for _ in range(120):  # greedy decoding
             logits = model(ns.asarray(np.array([generated[-t:]])))
-            generated.append(int(_to_numpy(ns.argmax(logits[0, -1, :]))))
+            generated.append(int(to_numpy(ns.argmax(logits[0, -1, :]))))
     sample = "".join(chars[i] for i in generated)
     print(f"final training loss {float(loss):.3f} nats/char ({time.perf_counter() - start:.1f} s); continuation:\n{sample}")
     return {"loss": float(loss), "sample": sample}

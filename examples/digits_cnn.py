@@ -59,7 +59,7 @@ def accuracy(model, ns, x, y, device) -> float:
     with acarray.no_grad():
         logits = model(ns.asarray(x, device=device))
     model.train()
-    predicted = np.asarray(acarray.testing._to_numpy(ns.argmax(logits, axis=1)))
+    predicted = np.asarray(acarray.testing.to_numpy(ns.argmax(logits, axis=1)))
     return float(np.mean(predicted == y))
 
 

@@ -17,7 +17,7 @@ import acarray
 import acarray.nn as nn
 import acarray.nn.functional as F
 from acarray import optim
-from acarray.testing import _to_numpy
+from acarray.testing import to_numpy
 
 
 def main(argv=None) -> float:
@@ -53,7 +53,7 @@ def main(argv=None) -> float:
             if epoch % 10 == 0 or epoch == args.epochs:
                 print(f"epoch {epoch:3d}  training loss {total / len(order):.4f}")
         with acarray.no_grad():
-            predicted = _to_numpy(ns.argmax(model(ns.asarray(x_test)), axis=1))
+            predicted = to_numpy(ns.argmax(model(ns.asarray(x_test)), axis=1))
     accuracy = float(np.mean(predicted == y_test))
     print(f"MLP test accuracy: {accuracy:.4f} on {len(y_test)} images ({time.perf_counter() - start:.1f} s)")
     return accuracy

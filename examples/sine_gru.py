@@ -16,7 +16,7 @@ import acarray
 import acarray.nn as nn
 import acarray.nn.functional as F
 from acarray import optim
-from acarray.testing import _to_numpy
+from acarray.testing import to_numpy
 
 WINDOW = 40
 
@@ -73,10 +73,10 @@ def run(argv) -> dict:
 
     test = waves(np.random.default_rng(args.seed + 1), 256, WINDOW + 20)
     with acarray.no_grad():
-        one_step = _to_numpy(model(ns.asarray(test[:, :WINDOW])))
+        one_step = to_numpy(model(ns.asarray(test[:, :WINDOW])))
         window = test[:, :WINDOW]
         for _ in range(20):  # feed the model its own forecasts
-            nxt = _to_numpy(model(ns.asarray(window)))
+            nxt = to_numpy(model(ns.asarray(window)))
             window = np.concatenate([window[:, 1:], nxt[:, None]], axis=1)
     result = {
         "one_step_mse": float(np.mean((one_step - test[:, WINDOW]) ** 2)),

@@ -67,3 +67,12 @@ def test_path_is_used_as_given(tmp_path):
     acarray.save({"a": np.ones(1)}, tmp_path / "weights.bin")
     assert (tmp_path / "weights.bin").exists()
     np.testing.assert_array_equal(to_numpy(acarray.load(tmp_path / "weights.bin")["a"]), [1.0])
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs PyTorch with a CUDA device")
+def test_torch_cuda_tensors_save_and_load_back_to_the_gpu(tmp_path):
+    layer = nn.Linear(3, 2, backend="torch", device="cuda")
+    acarray.save(layer.state_dict(), tmp_path / "gpu.npz")
+    state = acarray.load(tmp_path / "gpu.npz", backend="torch", device="cuda")
+    assert all(str(t.device).startswith("cuda") for t in state.values())
+    np.testing.assert_array_equal(to_numpy(state["weight"]), to_numpy(layer.weight))

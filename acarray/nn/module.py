@@ -14,7 +14,7 @@ import acarray
 
 from .._namespace import DTYPES
 from .._tensor import Tensor
-from ..testing import _to_numpy
+from ..testing import to_numpy
 from .functional import ShapeError
 
 
@@ -56,9 +56,9 @@ def array_like(value, like):
     """``value`` (a Tensor or array of any backend) as a fresh raw array with the backend, dtype and device of ``like``."""
     ns = like.__array_namespace__()
     if isinstance(value, Tensor):
-        value = value.detach() if value.__array_namespace__() is ns else ns.asarray(_to_numpy(value))
+        value = value.detach() if value.__array_namespace__() is ns else ns.asarray(to_numpy(value))
     elif acarray.namespace(value) is not ns:
-        value = ns.asarray(_to_numpy(value))
+        value = ns.asarray(to_numpy(value))
     return ns.asarray(value, dtype=like.dtype, device=like.device, copy=True).data
 
 
@@ -156,7 +156,7 @@ class Module:
         ns = acarray.namespace(backend)
 
         def convert(t):
-            values = ns.asarray(_to_numpy(t))
+            values = ns.asarray(to_numpy(t))
             return ns.asarray(values, dtype=getattr(ns, dtype_name(t)), device=device).data
 
         return self._retensor(convert)
