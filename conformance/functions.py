@@ -933,8 +933,7 @@ TABLE = _families() + [
     Case("unique_values", lambda e: Call((_x(e, REAL),)), canon=_sorted_unique),
     Case("unique_counts", lambda e: Call((_x(e, REAL),)), canon=_sorted_unique),
     Case("unique_inverse", lambda e: Call((_x(e, REAL),)), canon=_unique_inverse_canon),
-    Case("unique_all", lambda e: Call((_x(e, REAL),)), canon=_unique_all_canon,
-         skip={"torch": "array-api-compat does not implement unique_all for PyTorch"}),
+    Case("unique_all", lambda e: Call((_x(e, REAL),)), canon=_unique_all_canon),
     # creation
     Case("arange", _draw_arange, defaults=True),
     Case("asarray", _draw_asarray, defaults=True),

@@ -5,19 +5,24 @@ from __future__ import annotations
 import sys
 import time
 
-from . import array_object, functions
+from . import array_object, functions, limits
 from .run import NA, Outcome, Row, run_case
 from .standard import all_names
 from .targets import Target, unavailable
 
 
 def table() -> dict:
-    """Every case by name, the functions first, then the array object."""
+    """Every case by name, the functions first, then the array object, with the backends'
+    limitations (``limits``) attached."""
     cases = {}
     for case in functions.TABLE + array_object.TABLE:
         if case.name in cases:
             raise ValueError(f"two conformance cases for {case.name}")
         cases[case.name] = case
+    for attr, table_ in (("skip", limits.SKIP), ("skip_grad", limits.SKIP_GRAD)):
+        for backend, reasons in table_.items():
+            for name, reason in reasons.items():
+                getattr(cases[name], attr)[backend] = reason
     return cases
 
 

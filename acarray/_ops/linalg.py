@@ -69,7 +69,21 @@ def matmul(x1, x2, /):
     """Matrix product (1-D operands act as vectors, batch axes broadcast)."""
     require("matmul", "ifc", x1, x2)
     require_promotable("matmul", x1, x2)
+    _check_inner(x1, x2)
     return apply(Matmul, x1, x2)
+
+
+def _check_inner(x1, x2):
+    """A clear error for operands that cannot be multiplied (lazy backends would fail only later)."""
+    s1, s2 = getattr(x1, "shape", None), getattr(x2, "shape", None)
+    if s1 is None or s2 is None:
+        return
+    if not s1 or not s2:
+        raise ValueError("matmul needs arrays with at least one dimension, not 0-d arrays")
+    k1, k2 = s1[-1], s2[-2] if len(s2) > 1 else s2[0]
+    if isinstance(k1, int) and isinstance(k2, int) and k1 != k2:
+        raise ValueError(f"matmul: shapes {tuple(s1)} and {tuple(s2)} do not match in the contracted dimension "
+                         f"({k1} != {k2})")
 
 
 def tensordot(x1, x2, /, *, axes=2):

@@ -1,0 +1,50 @@
+"""What a backend cannot do, so that the suite skips it there and says why (README's backend table).
+
+Only real limitations of the backend (or of array-api-compat's namespace for it) belong here;
+anything acarray gets wrong is a bug to fix, not an entry.
+"""
+
+from __future__ import annotations
+
+_DASK_LINALG_MISSING = "array-api-compat's dask.array.linalg has no {}"
+_DASK_2D = "Dask's linalg takes only 2-D matrices (no batches), which the standard requires"
+_DASK_UNKNOWN = "Dask arrays have unknown shapes after data-dependent operations"
+
+# backend -> {name: reason}: the whole row is skipped there
+SKIP = {
+    "dask": {
+        **{f"linalg.{n}": _DASK_LINALG_MISSING.format(n)
+           for n in ("cross", "det", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "slogdet")},
+        "linalg.matrix_rank": "array-api-compat's dask svd takes no compute_uv, which matrix_rank needs",
+        **{f"linalg.{n}": _DASK_2D for n in ("inv", "solve", "svd", "svdvals", "qr", "matrix_norm")},
+        "linalg.cholesky": "Dask's cholesky returns the wrong triangle for complex input",
+        "nonzero": _DASK_UNKNOWN,
+        "unique_all": _DASK_UNKNOWN,
+        "unique_counts": _DASK_UNKNOWN,
+        "unique_inverse": _DASK_UNKNOWN,
+        "unique_values": _DASK_UNKNOWN,
+        "from_dlpack": "Dask arrays do not support DLPack",
+        "Array.__dlpack__": "Dask arrays do not support DLPack",
+        "Array.__dlpack_device__": "Dask arrays do not support DLPack",
+        "take_along_axis": "array-api-compat's dask namespace has no take_along_axis",
+        "sort": "array-api-compat's dask namespace has no take_along_axis, which sort's gradient needs",
+        "repeat": "Dask repeats only by a Python int, not by an array of counts",
+        "searchsorted": "Dask's searchsorted fails for a 0-d x2",
+        "eye": "Dask's eye with an offset k builds a broken graph (a missing dependency)",
+    },
+    "torch": {
+        "unique_all": "array-api-compat does not implement unique_all for PyTorch",
+    },
+}
+
+# backend -> {name: reason}: values are checked, gradients are not
+SKIP_GRAD = {
+    "dask": {
+        "Array.__getitem__": _DASK_UNKNOWN + " (boolean masks), so their gradients cannot be scattered back",
+        "Array.__setitem__": "Dask assigns through a boolean mask only values of known shape",
+        "linalg.diagonal": "its gradient uses eye with an offset, which Dask builds wrongly",
+        "linalg.trace": "its gradient uses eye with an offset, which Dask builds wrongly",
+        **{n: "Dask transforms only along an axis held in one chunk; the gradient pads the spectrum"
+           for n in ("fft.rfft", "fft.rfftn", "fft.ihfft")},
+    },
+}
