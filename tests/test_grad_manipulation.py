@@ -111,3 +111,10 @@ def test_diff_prepend_scalar(xp, rng):
 def test_second_order_through_rearrangements(xp, rng):
     x = make(xp, rng, (2, 3))
     check_grads(lambda x: xp.sum(xp.roll(xp.flip(x * x, axis=0), 1, axis=1) * xp.tile(x, (1, 1)), axis=0), x, order=2)
+
+
+def test_diff_refuses_bad_input(xp, rng):
+    with pytest.raises(ValueError, match="non-negative"):
+        xp.diff(make(xp, rng, (3,)), n=-1)
+    with pytest.raises(ValueError, match="0-d"):
+        xp.diff(xp.asarray(1.0, dtype=xp.float64))

@@ -265,6 +265,10 @@ def meshgrid(*arrays, indexing="xy"):
 def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
     """The ``n``-th forward difference along ``axis``."""
     require("diff", "ifc", x, prepend, append)
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative integer, got {n!r}")
+    if x.ndim == 0:
+        raise ValueError("diff needs an array with at least one dimension, got a 0-d array")
     if n == 0:
         return x  # nothing is differenced, so nothing is prepended or appended either
     ax = axis % x.ndim
