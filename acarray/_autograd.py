@@ -96,7 +96,8 @@ def resolve(args):
             raw.append(a.data)
         else:
             raw.append(a)
-            if a is not None and a.__class__ not in _SCALARS:
+            # NumPy scalars are scalars too (np.float64 is a float): CuPy's and Dask's finfo give them.
+            if a is not None and a.__class__ not in _SCALARS and not isinstance(a, (int, float, complex)):
                 ab = backend_of(a)
                 if ab is not b:
                     if b is not None:
