@@ -3,7 +3,7 @@
 Each function runs the backend's own special-function library: SciPy for NumPy,
 ``cupyx.scipy.special`` for CuPy, ``torch.special``, ``jax.scipy.special``;
 Dask maps SciPy over the blocks (lazily), and array-api-strict (and PyTorch for
-``betainc``, which torch.special lacks) converts through NumPy and SciPy and back.  SciPy's array-API dispatch looks for these functions
+``betainc`` and ``kl_div``, which torch.special lacks) converts through NumPy and SciPy and back.  SciPy's array-API dispatch looks for these functions
 on ``xp.special``, so ``scipy.special.erf(t)`` and the SciPy functions built on
 them stay differentiable.
 
@@ -31,7 +31,7 @@ _SCALARS = (int, float)
 _LIBRARIES = {
     "numpy": ("scipy.special", {"sinc": "numpy"}),
     "cupy": ("cupyx.scipy.special", {"sinc": "cupy"}),
-    "torch": ("torch.special", {"betainc": "scipy.special"}),  # through NumPy: CPU tensors only
+    "torch": ("torch.special", {"betainc": "scipy.special", "kl_div": "scipy.special"}),  # through NumPy: CPU only
     "jax": ("jax.scipy.special", {"sinc": "jax.numpy"}),
     "dask": ("scipy.special", {"sinc": "numpy"}),
     "array_api_strict": ("scipy.special", {"sinc": "numpy"}),
@@ -196,6 +196,12 @@ BINARY_RULES = {
         "x",
         lambda xp, g, a, b, y: g * special_of(xp).xlog1py(_nonzero(xp, a), b),
         lambda xp, g, a, b, y: g * a / (1 + b),
+    ),
+    # x log(x / y) - x + y; at x == 0 the gradient in x is taken to be 0 (like xlogy's).
+    "kl_div": (
+        "x",
+        lambda xp, g, a, b, y: g * special_of(xp).xlogy(_nonzero(xp, a), a / b),
+        lambda xp, g, a, b, y: g * (1 - a / b),
     ),
     # Regularized incomplete gamma functions, differentiable in x (not in the shape a).
     "gammainc": ("x", _no_gradient("gammainc", "a shape parameter"), lambda xp, g, a, x, y: g * _gamma_density(xp, a, x)),

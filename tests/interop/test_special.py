@@ -17,7 +17,7 @@ UNARY = {
     "log_ndtr": (-3, 3), "entr": (0.1, 2), "i0": (-2, 2), "i0e": (-2, 2), "i1": (-2, 2), "i1e": (-2, 2),
     "sinc": (-2, 2),
 }
-BINARY = {"xlogy": ((-1, 1), (0.2, 2)), "xlog1py": ((-1, 1), (0.2, 2))}
+BINARY = {"xlogy": ((-1, 1), (0.2, 2)), "xlog1py": ((-1, 1), (0.2, 2)), "kl_div": ((0.2, 2), (0.2, 2))}
 CONSTANT_FIRST = {"gammainc": 2.5, "gammaincc": 0.7, "polygamma": 2}
 
 
