@@ -44,6 +44,9 @@ ROWS = [
     ("eigh", [(3, 3)], lambda xp, a: _eigh_function(xp, a), lambda a: _eigh_function(torch, a)),
     ("svd", [(3, 2)], lambda xp, a: _svd_function(xp, a), lambda a: _svd_function(torch, a)),
     ("eigvals", [(3, 3)], lambda xp, a: xp.linalg.eigvals(a), torch.linalg.eigvals),
+    ("slogdet", [(3, 3)], lambda xp, a: xp.linalg.slogdet(a).logabsdet * 2 + xp.linalg.slogdet(a).sign,
+     lambda a: torch.linalg.slogdet(a).logabsdet * 2 + torch.linalg.slogdet(a).sign),
+    ("slogdet-sign", [(3, 3)], lambda xp, a: xp.linalg.slogdet(a).sign, lambda a: torch.linalg.slogdet(a).sign),
     ("pinv", [(2, 3)], lambda xp, a: xp.linalg.pinv(a), torch.linalg.pinv),
     ("getitem-where", [(4,)], lambda xp, a: xp.where(xp.real(a) > 0, a[::-1], a * 2),
      lambda a: torch.where(a.real > 0, torch.flip(a, (0,)), a * 2)),
@@ -86,7 +89,7 @@ def _torch_gradients(fn, values, cot):
 def test_matches_torch_autograd(xp, rng, row):
     _, shapes, fn, torch_fn = row
     values = _complex_inputs(rng, shapes)
-    if row[0] in ("inv", "det", "solve"):  # keep the matrix well conditioned
+    if row[0] in ("inv", "det", "solve", "slogdet", "slogdet-sign"):  # keep the matrix well conditioned
         values[0] = values[0] + 3 * np.eye(3)
     zs = [xp.asarray(xp.asarray(v), requires_grad=True) for v in values]
     y = fn(xp, *zs)
@@ -145,3 +148,8 @@ def test_sign_of_complex_is_differentiable(xp, rng):
     x = xp.asarray([0.0 + 0.0j, 1.0 + 1.0j], dtype=xp.complex128, requires_grad=True)
     xp.sum(xp.real(xp.sign(x))).backward()
     assert to_numpy(x.grad)[0] == 0
+
+
+def test_slogdet_of_complex_matrix_second_order(xp, rng):
+    a = make(xp, rng, (3, 3), dtype="complex128") + 3 * xp.eye(3, dtype=xp.complex128)
+    check_grads(lambda a: xp.linalg.slogdet(a).sign * xp.linalg.slogdet(a).logabsdet, a, order=2, rtol=1e-4)

@@ -147,18 +147,28 @@ class Det(Op):
 
 
 class Slogdet(Op):
+    """Sign and log-magnitude of the determinant.  Both come from d log det = tr(A^-1 dA): its
+    real part moves the log-magnitude and its imaginary part turns a complex sign (a real
+    sign is piecewise constant)."""
+
     n_out = 2
-    saves_inputs = True
+    saves_inputs = saves_output = True
 
     def forward(self, xp, x):
         r = xp.linalg.slogdet(x)
         return (r[0], r[1])
 
     def backward(self, xp, g, inputs, out):
-        glog = g[1]
-        if glog is None:
+        gsign, glog = g
+        a = inputs[0]
+        complex_input = is_complex(a)
+        w = None if glog is None else (xp.astype(glog, a.dtype) if complex_input else glog)
+        if gsign is not None and complex_input:
+            turn = xp.astype(xp.imag(gsign * xp.conj(out[0])), a.dtype) * 1j
+            w = turn if w is None else w + turn
+        if w is None:
             return (None,)
-        return (glog[..., None, None] * _h(xp, xp.linalg.inv(inputs[0])),)
+        return (w[..., None, None] * _h(xp, xp.linalg.inv(a)),)
 
 
 class Solve(Op):
