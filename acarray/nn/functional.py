@@ -299,6 +299,19 @@ def _rows(x):
     return ns.reshape(ns.moveaxis(x, 1, -1), (-1, x.shape[1]))
 
 
+def _count_valid_labels(name, labels, n_classes, ignore_index) -> int:
+    """How many class indices are not ``ignore_index``; raises for any outside ``[0, n_classes)``.
+
+    Works on the raw arrays: these are checks, not part of the graph.
+    """
+    xp = labels.__array_namespace__().backend.xp
+    raw = labels.data
+    valid = raw != ignore_index
+    if bool(xp.any(xp.logical_and(valid, xp.logical_or(raw < 0, raw >= n_classes)))):
+        raise ValueError(f"{name}: class indices must be in [0, {n_classes}) or equal ignore_index={ignore_index}")
+    return int(xp.sum(xp.astype(valid, xp.int32)))
+
+
 def _is_index_target(ns, target) -> bool:
     return not ns.isdtype(target.dtype, ("real floating", "complex floating"))
 
@@ -320,13 +333,11 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
         if tuple(target.shape) != (input.shape[0], *input.shape[2:]):
             raise ShapeError(f"cross_entropy: logits of shape {tuple(input.shape)} need class indices of shape "
                              f"{(input.shape[0], *input.shape[2:])}, got {tuple(target.shape)}")
-        labels = ns.reshape(target, (-1,))
-        valid = labels != ignore_index
-        if bool(ns.any(ns.logical_and(valid, ns.logical_or(labels < 0, labels >= n_classes)))):
-            raise ValueError(f"cross_entropy: class indices must be in [0, {n_classes}) or equal ignore_index={ignore_index}")
+        labels = target if target.ndim == 1 else ns.reshape(target, (-1,))
+        count = _count_valid_labels("cross_entropy", labels, n_classes, ignore_index)
         loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index, smoothing=label_smoothing)
         if reduction == "mean":
-            return ns.sum(loss) / max(int(ns.sum(ns.astype(valid, ns.int64))), 1)
+            return ns.sum(loss) / max(count, 1)
         return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else _reduce(loss, reduction)
     _check_same_shape("cross_entropy", input, target)
     q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / n_classes
@@ -341,10 +352,11 @@ def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean"):
         raise ShapeError(f"nll_loss: log-probabilities of shape {tuple(input.shape)} and targets of shape "
                          f"{tuple(target.shape)} do not match")
     labels = ns.reshape(target, (-1,))
+    count = _count_valid_labels("nll_loss", labels, input.shape[1], ignore_index)
     pick = ns.astype(ns.reshape(labels, (-1, 1)) == ns.arange(input.shape[1], device=input.device), input.dtype)
     loss = -ns.sum(_rows(input) * pick, axis=1)
     if reduction == "mean":
-        return ns.sum(loss) / max(int(ns.sum(ns.astype(labels != ignore_index, ns.int64))), 1)
+        return ns.sum(loss) / max(count, 1)
     return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else _reduce(loss, reduction)
 
 
