@@ -175,6 +175,7 @@ def test_recurrent_final_states_match_torch(rng):
     (lambda: nn.Conv2d(3, 8, 3), (2, 4, 8, 8), "Conv2d(3, 8, kernel_size=(3, 3)"),
     (lambda: nn.Conv2d(3, 8, 3), (3, 8, 8), "expected input of shape (N, C, H, W), got shape (3, 8, 8)"),
     (lambda: nn.Conv2d(3, 8, 5), (1, 3, 4, 4), "smaller than the kernel"),
+    (lambda: nn.Conv1d(3, 8, 3), (2, 3), "conv1d: expected input of shape (N, C, L), got shape (2, 3)"),
     (lambda: nn.BatchNorm2d(3), (2, 4, 5, 5), "BatchNorm2d(3, eps=1e-05, momentum=0.1): expected input of shape (N, C, H, W) with C=3"),
     (lambda: nn.LSTM(3, 4), (2, 5, 2), "LSTM(3, 4, num_layers=1): expected input of shape (N, T, 3), got shape (2, 5, 2)"),
     (lambda: nn.MultiHeadAttention(8, 2), (2, 5, 6), "expected query of shape (N, L, 8), got shape (2, 5, 6)"),
@@ -189,3 +190,8 @@ def test_shape_error_names_the_innermost_layer_inside_a_container():
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(2, 1))
     with pytest.raises(nn.ShapeError, match=r"^Linear\(2, 1, bias=True\): linear: input of shape \(5, 3\)"):
         model(acarray.zeros((5, 4), dtype=acarray.float32))
+
+
+def test_embedding_refuses_floating_indices():
+    with pytest.raises(TypeError, match="embedding: indices must be integers"):
+        nn.Embedding(3, 2)(acarray.zeros((2,)))

@@ -112,8 +112,8 @@ def _geometry(name, nd, kernel, stride, padding, dilation, groups=1):
 
 def _check_conv_input(name, x, nd, channels, geom):
     if x.ndim != nd + 2:
-        axes = ("N", "C") + ("H", "W")[-nd:] if nd <= 2 else ("N", "C") + ("D", "H", "W")
-        raise ShapeError(f"{name}: expected input of shape ({', '.join(axes)}), got shape {tuple(x.shape)}")
+        layout = {1: "(N, C, L)", 2: "(N, C, H, W)"}.get(nd, f"(N, C, {nd} spatial axes)")
+        raise ShapeError(f"{name}: expected input of shape {layout}, got shape {tuple(x.shape)}")
     if x.shape[1] != channels:
         raise ShapeError(f"{name}: expected {channels} input channels, got input of shape {tuple(x.shape)}")
     out = geom.out_size(tuple(x.shape[2:]))
@@ -235,7 +235,7 @@ def embedding(indices, weight):
     """Rows of ``weight`` ``(num, dim)`` picked by integer ``indices`` of any shape: ``(*indices.shape, dim)``."""
     ns = _ns(weight)
     idx = indices if isinstance(indices, Tensor) else ns.asarray(indices)
-    if ns.isdtype(idx.dtype, "integral") is False:
+    if not ns.isdtype(idx.dtype, "integral"):
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
     rows = ns.take(weight, ns.reshape(idx, (-1,)), axis=0)
     return ns.reshape(rows, (*idx.shape, weight.shape[1]))

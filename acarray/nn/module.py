@@ -42,7 +42,7 @@ def resolve_factory(dtype=None, device=None, backend=None):
     ``backend`` is a name ("torch"), a namespace, or None for acarray's default
     backend; ``dtype`` a dtype of that backend or its name, float32 by default.
     """
-    ns = acarray.namespace(backend) if backend is not None else acarray.namespace(acarray.backend.name)
+    ns = acarray.namespace(backend) if backend is not None else acarray.backend.ns
     if dtype is None:
         dtype = ns.float32
     elif isinstance(dtype, str):

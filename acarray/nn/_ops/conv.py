@@ -61,8 +61,9 @@ def _im2col(xp, x, geom):
     n, c = x.shape[:2]
     out = geom.out_size(tuple(x.shape[2:]))
     xl = pad(xp, xp.permute_dims(x, _cl(nd)), range(1, nd + 1), geom.padding)
-    cols = xp.stack([xl[(slice(None), *w, ...)] for w in geom.windows(out)], axis=-2)  # (N, *out, K, C)
-    g, k, m = geom.groups, len(geom.windows(out)), n * math.prod(out)
+    windows = geom.windows(out)
+    cols = xp.stack([xl[(slice(None), *w, ...)] for w in windows], axis=-2)  # (N, *out, K, C)
+    g, k, m = geom.groups, len(windows), n * math.prod(out)
     if g == 1:
         return xp.reshape(cols, (1, m, k * c)), out
     cols = xp.permute_dims(xp.reshape(cols, (m, k, g, c // g)), (2, 0, 1, 3))
