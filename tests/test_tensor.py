@@ -272,3 +272,11 @@ def test_asarray_of_a_tensor_keeps_the_graph(xp, rng):
     assert xp.asarray(t) is t
     with pytest.raises(RuntimeError, match="leaves"):
         xp.asarray(t * 2, requires_grad=True)
+
+
+@pytest.mark.filterwarnings("error")
+def test_integer_scalar_operands_on_two_backends_do_not_warn():
+    for name in ("numpy", "array_api_strict", "numpy"):
+        ns = acarray.namespace(name)
+        a = ns.asarray([1, 2], dtype=ns.int64)
+        np.testing.assert_array_equal(to_numpy(a + 1), [2, 3])

@@ -79,12 +79,15 @@ _BOUNDS: dict = {}
 
 
 def _int_bounds(x) -> tuple:
-    """(min, max) of an integer array's dtype, memoised per dtype."""
-    bounds = _BOUNDS.get(x.dtype)
+    """(min, max) of an integer array's dtype, memoised per backend and dtype (keyed by the
+    backend's name first, so dtypes of two libraries are never compared: array-api-strict
+    warns when they are)."""
+    b = x._b if isinstance(x, Tensor) else backend_of(x)
+    key = (b.name, x.dtype)
+    bounds = _BOUNDS.get(key)
     if bounds is None:
-        b = x._b if isinstance(x, Tensor) else backend_of(x)
         info = b.xp.iinfo(x.dtype)
-        bounds = _BOUNDS[x.dtype] = (int(info.min), int(info.max))
+        bounds = _BOUNDS[key] = (int(info.min), int(info.max))
     return bounds
 
 
