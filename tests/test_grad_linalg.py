@@ -190,3 +190,17 @@ def test_matrix_rank_has_no_gradient(xp, rng):
     a = make(xp, rng, (3, 3)).requires_grad_(True)
     r = xp.linalg.matrix_rank(a)
     assert int(r) == 3 and not r.requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate(xp, rng, dtype):
+    singular = to_numpy(make(xp, rng, (3, 3), dtype=dtype))
+    singular[1] = 0  # a zero row: the determinant is exactly 0 (inverting fails)
+    an = np.stack([singular, singular + 2 * np.eye(3)])
+    a = xp.asarray(xp.asarray(an), requires_grad=True)
+    d = xp.linalg.det(a)
+    assert float(xp.abs(d[0])) == 0.0
+    xp.sum(xp.real(d)).backward()
+    cofactors = np.stack([np.linalg.det(np.delete(np.delete(m, i, 0), j, 1)) * (-1) ** (i + j)
+                          for m in an for i in range(3) for j in range(3)]).reshape(2, 3, 3)
+    np.testing.assert_allclose(to_numpy(a.grad), np.conj(cofactors), atol=1e-10)

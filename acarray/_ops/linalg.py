@@ -136,14 +136,34 @@ class Inv(Op):
 
 
 class Det(Op):
+    """Determinant; its gradient is the conjugate transpose of the adjugate, det(A) A^-1 where A
+    is invertible and from the SVD where a determinant is exactly 0 (that check forces
+    computation on lazy backends)."""
+
     saves_inputs = saves_output = True
 
     def forward(self, xp, x):
         return xp.linalg.det(x)
 
     def backward(self, xp, g, inputs, out):
+        a = inputs[0]
+        if bool(xp.any(out == 0)):
+            return (g[..., None, None] * _h(xp, _adjugate(xp, a)),)
         scale = (g * cj(xp, out))[..., None, None]
-        return (scale * _h(xp, xp.linalg.inv(inputs[0])),)
+        return (scale * _h(xp, xp.linalg.inv(a)),)
+
+
+def _adjugate(xp, a):
+    """adj(A) = det(U) det(Vh) V diag(product of the other singular values) U^H, which is
+    det(A) A^-1 where A is invertible and stays defined where it is singular."""
+    u, s, vh = xp.linalg.svd(a)
+    before = xp.cumulative_prod(s, axis=-1, include_initial=True)[..., :-1]
+    after = xp.flip(xp.cumulative_prod(xp.flip(s, axis=-1), axis=-1, include_initial=True)[..., :-1], axis=-1)
+    others = before * after
+    if is_complex(a):
+        others = xp.astype(others, a.dtype)
+    phase = xp.linalg.det(u) * xp.linalg.det(vh)
+    return phase[..., None, None] * xp.matmul(_h(xp, vh) * others[..., None, :], _h(xp, u))
 
 
 class Slogdet(Op):
