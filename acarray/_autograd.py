@@ -263,7 +263,7 @@ class _Sink:
 
     def leaf(self, t, g):
         if self.found is None:
-            t.grad = g if t.grad is None else t.grad + g
+            _store_grad(t, g)
         else:
             i = self.wanted.get((id(t), 0))
             if i is not None:
@@ -279,7 +279,15 @@ class _Sink:
             ref = op.retained.get(oi)
             t = ref() if ref is not None else None
             if t is not None:
-                t.grad = g if t.grad is None else t.grad + g
+                _store_grad(t, g)
+
+
+def _store_grad(t, g):
+    """Accumulate ``g`` into ``t.grad``, kept an array (NumPy turns 0-d results into scalars)."""
+    g = g if t.grad is None else t.grad + g
+    if not hasattr(g, "__setitem__"):
+        g = t._b.xp.asarray(g)
+    t.grad = g
 
 
 def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):

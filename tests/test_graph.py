@@ -350,3 +350,15 @@ def test_vjp_nested_inside_grad(xp):
     xn = to_numpy(x)
     np.testing.assert_allclose(float(value), np.sum(np.exp(xn) * (xn + 1)))
     np.testing.assert_allclose(to_numpy(g), np.exp(xn) * (xn + 2))
+
+
+def test_gradient_of_a_0d_tensor_is_an_array(xp):
+    x = leaf(xp, 2.0)
+    mid = x * x
+    mid.retain_grad()
+    (mid * 3).backward()
+    (x * x).backward()
+    for g in (x.grad, mid.grad):
+        assert type(g) is type(x.data) and g.shape == ()
+    assert float(x.grad) == 16.0 and float(mid.grad) == 3.0
+    x.grad[...] = 0.0  # a real array, writeable in place
