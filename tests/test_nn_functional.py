@@ -101,6 +101,8 @@ def test_loss_errors_name_the_shapes_and_values():
         F.cross_entropy(x, acarray.asarray(np.array([0, 1, 3, 0])))
     with pytest.raises(ValueError, match="reduction must be"):
         F.mse_loss(x, x, reduction="average")
+    with pytest.raises(ValueError, match="reduction must be"):
+        F.cross_entropy(x, acarray.asarray(np.array([0, 1, 2, 0])), reduction="average")
 
 
 def test_sigmoid_and_log_softmax_do_not_overflow():

@@ -264,15 +264,17 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal: bool = Fals
 # -- losses -----------------------------------------------------------------------------
 
 
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(loss, reduction: str):
+    _check_reduction(reduction)
     ns = _ns(loss)
     if reduction == "mean":
         return ns.mean(loss)
-    if reduction == "sum":
-        return ns.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return ns.sum(loss) if reduction == "sum" else loss
 
 
 def _check_same_shape(name, input, target):
@@ -335,10 +337,11 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
                              f"{(input.shape[0], *input.shape[2:])}, got {tuple(target.shape)}")
         labels = target if target.ndim == 1 else ns.reshape(target, (-1,))
         count = _count_valid_labels("cross_entropy", labels, n_classes, ignore_index)
-        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index, smoothing=label_smoothing)
-        if reduction == "mean":
-            return ns.sum(loss) / max(count, 1)
-        return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else _reduce(loss, reduction)
+        _check_reduction(reduction)
+        scale = None if reduction == "none" else 1.0 if reduction == "sum" else 1 / max(count, 1)
+        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
+                     smoothing=label_smoothing, scale=scale)
+        return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else loss
     _check_same_shape("cross_entropy", input, target)
     q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / n_classes
     loss = -ns.sum(q * log_softmax(input, axis=1), axis=1)

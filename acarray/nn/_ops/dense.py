@@ -83,10 +83,12 @@ class Softmax(Op):
 
 
 class SoftmaxCrossEntropy(Op):
-    """Per-row loss ``-sum(q * log_softmax(logits))`` for logits ``(N, C)`` and class indices ``(N,)``.
+    """Loss ``-sum(q * log_softmax(logits))`` per row, for logits ``(N, C)`` and class indices ``(N,)``.
 
     ``q`` is the one-hot target smoothed by ``smoothing``; rows whose target is
-    ``ignore_index`` give 0.  The gradient is ``g * (softmax - q)``.
+    ``ignore_index`` give 0.  With ``scale`` set the op returns the sum of the
+    rows times ``scale`` (the reduction folded in); otherwise the ``(N,)`` rows.
+    The gradient is ``g * (softmax - q)``.
     """
 
     saves_inputs = True
@@ -101,15 +103,17 @@ class SoftmaxCrossEntropy(Op):
         keep = xp.astype(target != self.ignore_index, logits.dtype)
         return logp, q, keep
 
-    def forward(self, xp, logits, target, *, ignore_index, smoothing):
-        self.ignore_index, self.smoothing = ignore_index, smoothing
+    def forward(self, xp, logits, target, *, ignore_index, smoothing, scale=None):
+        self.ignore_index, self.smoothing, self.scale = ignore_index, smoothing, scale
         self.parts = logp, q, keep = self._parts(xp, logits, target)
-        return -xp.sum(q * logp, axis=1) * keep
+        rows = -xp.sum(q * logp, axis=1) * keep
+        return rows if scale is None else xp.sum(rows) * scale
 
     def backward(self, xp, g, inputs, out):
         # Recorded backward passes recompute the parts from the inputs, so that they differentiate again.
         logp, q, keep = self._parts(xp, *inputs) if isinstance(inputs[0], Tensor) else self.parts
-        return (xp.expand_dims(g * keep, axis=1) * (xp.exp(logp) - q), None)
+        weight = g * keep if self.scale is None else (g * self.scale) * keep
+        return (xp.expand_dims(weight, axis=1) * (xp.exp(logp) - q), None)
 
 
 class LayerNorm(Op):
