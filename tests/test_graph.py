@@ -366,3 +366,13 @@ def test_gradient_of_a_0d_tensor_is_an_array(xp):
         assert type(g) is type(x.data) and g.shape == ()
     assert float(x.grad) == 16.0 and float(mid.grad) == 3.0
     x.grad[...] = 0.0  # a real array, writeable in place
+
+
+def test_requires_grad_switch(xp):
+    x = xp.asarray([1.0, 2.0], dtype=xp.float64)
+    x.requires_grad = True
+    assert x.requires_grad and x.is_leaf
+    with pytest.raises(RuntimeError, match="leaf"):
+        (x * 2).requires_grad_(False)
+    x.requires_grad_(False)
+    assert not (x * 2).requires_grad

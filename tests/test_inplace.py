@@ -212,3 +212,12 @@ def test_writing_the_source_of_a_saved_view_is_detected(xp, view):
     x += 10.0
     with pytest.raises(RuntimeError, match="Multiply"):
         z.backward()
+
+
+def test_writing_through_a_detached_tensor_is_detected(xp):
+    x = xp.asarray([1.0, 2.0], dtype=xp.float64, requires_grad=True)
+    y = xp.exp(x)  # saves its output
+    d = y.detach()  # same data, same version counter
+    d += 1.0
+    with pytest.raises(RuntimeError, match="Exp"):
+        xp.sum(y).backward()
