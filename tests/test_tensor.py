@@ -127,9 +127,6 @@ def test_len_and_iter(xp, rng):
 
 
 def test_dlpack(xp, rng):
-    if xp.backend.name == "array_api_strict":
-        np_out = np.from_dlpack(make(xp, rng, (3,)).data)  # strict's own check of the protocol
-        assert np_out.shape == (3,)
     x = make(xp, rng, (3,))
     # NumPy imports host memory only; a GPU tensor goes to its own library.
     importer = xp.backend.xp if xp.backend.name == "cupy" else np
