@@ -67,7 +67,7 @@ def test_per_backend_namespaces_are_modules():
     for ns, name in ((n, "numpy"), (t, "torch"), (s, "array_api_strict")):
         assert ns.__name__ == f"acarray.{name}"
         assert ns is acarray.namespace(name)
-        assert hash(ns) == hash(ns)
+    assert len({n, t, s}) == 3  # hashable (SciPy keeps namespaces in sets)
     assert t.float32 is __import__("torch").float32
     x = t.asarray([1.0, 2.0], dtype=t.float64, requires_grad=True)
     t.sum(t.exp(x)).backward()
