@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import to_numpy
+from conftest import _cupy_usable, to_numpy
 
 import acarray
 import acarray.nn as nn
@@ -128,3 +128,16 @@ def test_initialisers_have_the_documented_spread():
 def test_repr_shows_the_tree():
     text = repr(Net())
     assert "(features): Sequential(" in text and "(0): Conv2d(1, 2, kernel_size=(3, 3)" in text and "Linear(32, 3" in text
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cupy_usable(), reason="needs CuPy and a CUDA device")
+def test_to_device_cpu_moves_a_cupy_model_to_numpy_and_back(rng):
+    net = Net(backend="cupy").eval()
+    x = rng.standard_normal((2, 1, 4, 4)).astype(np.float32)
+    on_gpu = to_numpy(net(acarray.cupy.asarray(x)))
+    net.to_device("cpu")
+    assert all(t.__array_namespace__() is acarray.numpy for t in net.parameters() + net.buffers())
+    np.testing.assert_allclose(to_numpy(net(acarray.asarray(x))), on_gpu, rtol=1e-5, atol=1e-6)
+    net.to_backend("cupy")
+    assert all(t.__array_namespace__() is acarray.cupy for t in net.parameters())
