@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-test
 
-.PHONY: test lint venv clean demo bench
+.PHONY: test lint venv clean demo bench conformance conformance-full
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,19 @@ $(VENV)/.installed-bench: pyproject.toml | $(PY)
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
 
+# The conformance suite: `make conformance BACKEND=torch` (numpy, cupy, torch, jax, dask,
+# array_api_strict), or every backend installed here without BACKEND.  Reports land in
+# conformance/report-<backend>.md.
+BACKEND ?=
+EXAMPLES ?= 10
+conformance: $(STAMP)
+	$(PY) -m conformance $(if $(BACKEND),--backend $(BACKEND),--all) --max-examples $(EXAMPLES)
+
+conformance-full: $(STAMP)
+	$(PY) -m conformance $(if $(BACKEND),--backend $(BACKEND),--all) --max-examples 100
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check acarray tests
+	$(VENV)/bin/ruff check acarray tests conformance
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -65,7 +65,7 @@ def _with_scalar(kinds, domain, bounded=False, divides=False):
     return draw
 
 
-def _into_first(draw_binary, domain, bounded=False):
+def _into_first(draw_binary, domain, bounded=False, divides=False):
     """Binary draws whose right operand has the left one's dtype and broadcasts to its shape
     (mostly: now and then anything, which in place is usually an error)."""
     right = domain[1] if isinstance(domain, list) else domain
@@ -76,6 +76,7 @@ def _into_first(draw_binary, domain, bounded=False):
         if isinstance(b, type(a)) and (e.grad or e.integer(0, 4)) and b is not a:
             shape = a.shape[len(a.shape) - min(b.ndim, a.ndim):]
             b = e.array(a.dtype, tuple(1 if e.flag() else n for n in shape), right, bounded=bounded)
+            b = nonzero_divisor(b) if divides else b
         return Call((a, b))
 
     return draw
@@ -103,7 +104,7 @@ def _operator_cases():
             Case(f"Array.__{stem}__", _array_first(binary), fn=lambda ns, a, b, op=plain: op(a, b), grad=grad),
             Case(f"Array.__r{stem}__", _with_scalar(kinds, (0, 7) if shift else domain, shift or fname == "pow", divides),
                  fn=lambda ns, a, s, op=plain: op(s, a), grad=grad),
-            Case(f"Array.__i{stem}__", _into_first(binary, (0, 7) if shift else domain, shift),
+            Case(f"Array.__i{stem}__", _into_first(binary, (0, 7) if shift else domain, shift or fname == "pow", divides),
                  fn=_inplace(inplace), grad=grad,
                  order2=fname in SECOND_ORDER),
         ]
@@ -215,6 +216,16 @@ def _namespace(ns, x, version):
     return hasattr(m, "__array_api_version__"), hasattr(m, "linalg"), hasattr(m, "fft"), m is x.__array_namespace__()
 
 
+def _namespace_reference(ns, x, version):
+    """array-api-strict's ``__array_namespace__(api_version=...)`` sets its global API version:
+    put it back, or later functions of 2025.12 would be refused."""
+    before = strict.get_array_api_strict_flags()["api_version"]
+    try:
+        return _namespace(ns, x, version)
+    finally:
+        strict.set_array_api_strict_flags(api_version=before)
+
+
 def _dlpack(ns, x):
     capsule = x.__dlpack__(max_version=(1, 0), dl_device=x.__dlpack_device__(), copy=None, stream=None)
     del capsule  # the keywords are accepted; the round trip goes through from_dlpack
@@ -252,7 +263,7 @@ def _plumbing_cases():
     return conv + [
         Case("Array.__getitem__", _draw_getitem, fn=lambda ns, x, key: x[key], grad=True),
         Case("Array.__setitem__", _draw_setitem, fn=_setitem, grad=True),
-        Case("Array.__array_namespace__", _draw_namespace, fn=_namespace),
+        Case("Array.__array_namespace__", _draw_namespace, fn=_namespace, reference=_namespace_reference),
         Case("Array.__dlpack__", _draw_any, fn=_dlpack),
         Case("Array.__dlpack_device__", _draw_any, fn=_dlpack_device),
         Case("Array.to_device", _draw_any, fn=lambda ns, x: x.to_device(x.device), grad=True),

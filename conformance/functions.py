@@ -90,7 +90,6 @@ BINARY = {
     "subtract": (NUMERIC, SMOOTH),
 }
 
-NO_UINT64 = {"torch": (("uint8",), "PyTorch has no uint64 sums, the standard's accumulator for unsigned integers")}
 
 # Second derivatives are checked for these (a representative set of every family).
 SECOND_ORDER = {
@@ -885,16 +884,16 @@ TABLE = _families() + [
     Case("clip", _draw_clip, grad=True),
     Case("where", _draw_where, grad=True),
     # reductions and statistics
-    Case("sum", _reduction(NUMERIC), grad=True, mixes=True, skip_dtypes=NO_UINT64),
-    Case("prod", _reduction(NUMERIC), grad=True, mixes=True, skip_dtypes=NO_UINT64),
+    Case("sum", _reduction(NUMERIC), grad=True, mixes=True),
+    Case("prod", _reduction(NUMERIC), grad=True, mixes=True),
     Case("mean", _reduction(FLOATING), grad=True, mixes=True),
     Case("max", _reduction(REAL, unique=True), grad=True),
     Case("min", _reduction(REAL, unique=True), grad=True),
     # var and std of huge values overflow in some libraries and not in others: moderate values only
     Case("var", _reduction("real floating", (-1e3, 1e3), _correction, True, 2, True), grad=True, mixes=True),
     Case("std", _reduction("real floating", (-1e3, 1e3), _correction, True, 2, True), grad=True, mixes=True),
-    Case("cumulative_sum", _cumulative(NUMERIC), grad=True, mixes=True, skip_dtypes=NO_UINT64),
-    Case("cumulative_prod", _cumulative(NUMERIC), grad=True, mixes=True, skip_dtypes=NO_UINT64),
+    Case("cumulative_sum", _cumulative(NUMERIC), grad=True, mixes=True),
+    Case("cumulative_prod", _cumulative(NUMERIC), grad=True, mixes=True),
     Case("all", _reduction(ANY)),
     Case("any", _reduction(ANY)),
     Case("count_nonzero", _reduction(ANY)),

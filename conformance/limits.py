@@ -35,6 +35,22 @@ SKIP = {
     "torch": {
         "unique_all": "array-api-compat does not implement unique_all for PyTorch",
     },
+    "jax": {
+        "searchsorted": "jax.numpy's searchsorted returns int32 indices, not the default integer dtype",
+    },
+}
+
+# backend -> {name: (dtype names, reason)}: those dtypes are not drawn there
+_JAX_BRANCH = "JAX ignores the sign of a zero imaginary part on the branch cuts"
+_JAX_ACCUMULATE = "jax.numpy accumulates small integers in their own dtype, not the standard's 64-bit one"
+SKIP_DTYPES = {
+    "torch": {n: (("uint8",), "PyTorch has no uint64 sums, the standard's accumulator for unsigned integers")
+              for n in ("sum", "prod", "cumulative_sum", "cumulative_prod")},
+    "jax": {
+        **{n: (("complex64", "complex128"), _JAX_BRANCH) for n in ("acos", "asin", "atanh", "acosh", "asinh", "atan")},
+        **{n: (("int8", "int16", "int32", "uint8", "uint16", "uint32"), _JAX_ACCUMULATE)
+           for n in ("cumulative_sum", "cumulative_prod")},
+    },
 }
 
 # backend -> {name: reason}: values are checked, gradients are not

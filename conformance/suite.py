@@ -23,6 +23,9 @@ def table() -> dict:
         for backend, reasons in table_.items():
             for name, reason in reasons.items():
                 getattr(cases[name], attr)[backend] = reason
+    for backend, limited in limits.SKIP_DTYPES.items():
+        for name, entry in limited.items():
+            cases[name].skip_dtypes[backend] = entry
     return cases
 
 
