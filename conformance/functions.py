@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 
+import array_api_strict as strict
 import numpy as np
+from hypothesis import strategies as st
 
 from .case import Case
 from .draw import ANY, FLOATING, INT_OR_BOOL, INTEGRAL, NUMERIC, REAL, Call, xps
+from .targets import as_numpy, dtype_name
 
 SMOOTH = (-2.0, 2.0)
 AWAY_FROM_ZERO = (-2.0, 2.0, 0.5)
@@ -124,9 +127,8 @@ def _binary(kinds, domain, bounded=False, divides=False):
 
 def nonzero_divisor(x):
     """Integer zeros replaced by 1: integer division by zero is left undefined by the standard."""
-    s = _strict()
-    if isinstance(x, type(s.asarray(0))) and s.isdtype(x.dtype, "integral"):
-        return s.where(x == 0, s.ones_like(x), x)
+    if isinstance(x, type(strict.asarray(0))) and strict.isdtype(x.dtype, "integral"):
+        return strict.where(x == 0, strict.ones_like(x), x)
     return x
 
 
@@ -149,8 +151,7 @@ def _reduction(kinds, domain=SMOOTH, extra=None, unique=False, min_side=0, bound
         shape = e.shape(min_dims=1 if grad_sized else 0, min_side=2 if grad_sized else min_side)
         x = e.array(e.dtype(kinds), shape, domain, unique=unique and e.grad, bounded=bounded)
         if e.grad and min_side:  # spread the elements out: std's gradient blows up as they meet
-            s = _strict()
-            x = x / 1e4 + s.astype(s.reshape(s.arange(math.prod(shape), dtype=s.float64), shape), x.dtype)
+            x = x / 1e4 + strict.astype(strict.reshape(strict.arange(math.prod(shape), dtype=strict.float64), shape), x.dtype)
         kwargs = {"axis": e.axes(len(shape)), "keepdims": e.flag()}
         if extra:
             kwargs.update(extra(e, x))
@@ -239,8 +240,6 @@ def _draw_moveaxis(e):
 
 
 def _draw_permute_dims(e):
-    from hypothesis import strategies as st
-
     x = _x(e)
     return Call((x, tuple(e.draw(st.permutations(range(x.ndim))))))
 
@@ -251,8 +250,6 @@ def _draw_repeat(e):
     n = x.size if axis is None else x.shape[axis]
     if e.flag():
         return Call((x, e.integer(0, 3)), {"axis": axis})
-    import array_api_strict as strict
-
     reps = e.array(strict.int64, (n,), (0, 3), bounded=True)
     return Call((x, reps), {"axis": axis})
 
@@ -326,8 +323,6 @@ def _draw_tri(e):
 
 
 def _draw_take(e):
-    import array_api_strict as strict
-
     x = _x(e, min_dims=1)
     axis = e.axis(x.ndim) if x.ndim > 1 or e.flag() else None
     n = x.shape[axis if axis is not None else 0]
@@ -339,8 +334,6 @@ def _draw_take(e):
 
 
 def _draw_take_along_axis(e):
-    import array_api_strict as strict
-
     x = _x(e, min_dims=1)
     axis = e.axis(x.ndim)
     n = x.shape[axis]
@@ -359,8 +352,6 @@ def _draw_sort(e):
 
 
 def _draw_where(e):
-    import array_api_strict as strict
-
     cshape, s1, s2 = e.shapes(3)
     cond = e.array(strict.bool, cshape)
     x1, x2 = e.arrays_like(ANY, 2, SMOOTH)
@@ -372,7 +363,6 @@ def _draw_where(e):
 def _draw_clip(e):
     """x and bounds; the lower bound below the upper one (the standard leaves min > max undefined),
     and in grad mode x, min and max in separate ranges so that no element sits on a kink."""
-    s = _strict()
     x = e.array(e.dtype(REAL), e.shape(), SMOOTH)
     bounds = []
     for domain, scalar in (((-0.9, -0.6), -1), ((0.6, 0.9), 1)):
@@ -383,20 +373,13 @@ def _draw_clip(e):
             shape = x.shape if e.grad else e.shape(max_dims=x.ndim)
             bounds.append(e.array(x.dtype, shape, domain, bounded=True))
         else:
-            bounds.append(scalar * (0.5 if s.isdtype(x.dtype, "real floating") else 1))
+            bounds.append(scalar * (0.5 if strict.isdtype(x.dtype, "real floating") else 1))
     return Call((x,), {"min": bounds[0], "max": bounds[1]})
 
 
-def _strict():
-    import array_api_strict
-
-    return array_api_strict
-
-
 def _draw_searchsorted(e):
-    s = _strict()
     dtype = e.dtype(REAL, strict_kinds=True)
-    x1 = s.sort(e.array(dtype, e.shape(min_dims=1, max_dims=1), bounded=True, domain=(-10, 10)))
+    x1 = strict.sort(e.array(dtype, e.shape(min_dims=1, max_dims=1), bounded=True, domain=(-10, 10)))
     x2 = e.array(dtype, e.shape(), bounded=True, domain=(-10, 10))
     return Call((x1, x2), {"side": e.pick("left", "right")})
 
@@ -415,8 +398,6 @@ def _isin_reference(ns, x1, x2, invert=False):
 
 def _sorted_unique(ns, result):
     """Unique values sorted, NaNs last, so that the order a backend returns does not matter."""
-    from .targets import as_numpy
-
     fields = result if isinstance(result, tuple) else (result,)
     values = as_numpy(fields[0])
     order = np.argsort(values, kind="stable")
@@ -430,16 +411,12 @@ def _sorted_unique(ns, result):
 def _unique_all_canon(ns, result):
     """unique_all: sorted values with their counts, the input rebuilt from the inverse, and the
     number of first-occurrence indices."""
-    from .targets import as_numpy
-
     values, indices, inverse, counts = (as_numpy(r) for r in result)
     order = np.argsort(values, kind="stable")
     return values[order], counts[order], values[inverse.reshape(-1)], np.asarray(indices.shape)
 
 
 def _unique_inverse_canon(ns, result):
-    from .targets import as_numpy
-
     values, inverse = (as_numpy(r) for r in result)
     return np.sort(values), values[inverse.reshape(-1)] if values.size else inverse
 
@@ -449,25 +426,19 @@ def _unique_inverse_canon(ns, result):
 
 def _draw_arange(e):
     dtype = e.pick(None, *e.of_kinds(REAL))
-    if dtype is not None and e.draw(_st().integers(0, 1)):
+    if dtype is not None and e.draw(st.integers(0, 1)):
         start, stop = e.integer(-5, 5), e.pick(None, e.integer(-5, 10))
     else:
         start, stop = e.pick(-2.5, 0, 1, 3.0), e.pick(None, 4, 5.5, -1.0)
-    if dtype is not None and _strict().isdtype(dtype, "unsigned integer"):
+    if dtype is not None and strict.isdtype(dtype, "unsigned integer"):
         start, stop = abs(int(start)), None if stop is None else abs(int(stop))
     step = e.pick(1, 2, 0.5, -1) if stop is not None else 1
-    if dtype is not None and _strict().isdtype(dtype, "integral"):
+    if dtype is not None and strict.isdtype(dtype, "integral"):
         start, stop, step = int(start), None if stop is None else int(stop), int(step) or 1
     kwargs = {"step": step}
     if dtype is not None:
         kwargs["dtype"] = dtype
     return Call((start, stop), kwargs)
-
-
-def _st():
-    from hypothesis import strategies as st
-
-    return st
 
 
 def _draw_asarray(e):
@@ -481,7 +452,7 @@ def _draw_asarray(e):
     kwargs = {}
     if e.flag():
         kwargs["dtype"] = e.dtype(ANY, strict_kinds=True)
-        if kind >= 2 and _strict().isdtype(obj.dtype, "complex floating"):
+        if kind >= 2 and strict.isdtype(obj.dtype, "complex floating"):
             kwargs["dtype"] = obj.dtype  # complex to real is left to the implementation
     if kind >= 2 and e.flag():
         kwargs["copy"] = True
@@ -494,9 +465,8 @@ def _draw_shape_and_dtype(e):
 
 def _draw_full(e):
     dtype = e.dtype(ANY, strict_kinds=True)
-    s = _strict()
-    value = True if dtype == s.bool else 3 if s.isdtype(dtype, "integral") else e.pick(1.5, -2.0, float("inf"))
-    if s.isdtype(dtype, "complex floating"):
+    value = True if dtype == strict.bool else 3 if strict.isdtype(dtype, "integral") else e.pick(1.5, -2.0, float("inf"))
+    if strict.isdtype(dtype, "complex floating"):
         value = 1 - 2j
     return Call((e.shape(), value), {"dtype": dtype})
 
@@ -504,10 +474,9 @@ def _draw_full(e):
 def _draw_like(with_value=False):
     def draw(e):
         x = _x(e)
-        s = _strict()
         args = (x,)
         if with_value:
-            args += (True if x.dtype == s.bool else 2 if s.isdtype(x.dtype, "integral") else e.pick(2, 0.5) if s.isdtype(x.dtype, "real floating") else 1j,)
+            args += (True if x.dtype == strict.bool else 2 if strict.isdtype(x.dtype, "integral") else e.pick(2, 0.5) if strict.isdtype(x.dtype, "real floating") else 1j,)
         return Call(args, {"dtype": e.dtype(ANY, strict_kinds=True)} if e.flag() and not with_value else {})
 
     return draw
@@ -531,12 +500,10 @@ def _draw_linspace(e):
 def _draw_astype(e):
     x = _x(e)
     if e.grad:  # between floating dtypes, never complex to real (which the standard forbids)
-        s = _strict()
-        target = s.complex128 if x.dtype == s.complex128 else e.pick(s.float64, s.complex128, s.float32)
+        target = strict.complex128 if x.dtype == strict.complex128 else e.pick(strict.float64, strict.complex128, strict.float32)
         return Call((x, target), {"copy": e.flag()})
     target = e.dtype(ANY, strict_kinds=True)
-    s = _strict()
-    if s.isdtype(target, "integral") and s.isdtype(x.dtype, "real floating"):
+    if strict.isdtype(target, "integral") and strict.isdtype(x.dtype, "real floating"):
         x = e.array(x.dtype, x.shape, (0.0, 100.0), bounded=True)  # out-of-range casts are undefined
     return Call((x, target), {"copy": e.flag()})
 
@@ -552,8 +519,6 @@ def _draw_can_cast(e):
 
 
 def _info_canon(ns, info):
-    from .targets import dtype_name
-
     return (info.bits, float(info.max), float(info.min), dtype_name(ns, info.dtype)) + (
         (float(info.eps), float(info.smallest_normal)) if hasattr(info, "eps") else ()
     )
@@ -635,14 +600,12 @@ def _square(e, kinds=FLOATING, batch=True, n_min=1):
 
 
 def _well_conditioned(x):
-    s = _strict()
     n = x.shape[-1]
-    return x + s.astype(s.eye(n, dtype=s.float64) * (n + 1.0), x.dtype)
+    return x + strict.astype(strict.eye(n, dtype=strict.float64) * (n + 1.0), x.dtype)
 
 
 def _spd(x):
-    s = _strict()
-    return s.matmul(x, s.conj(s.matrix_transpose(x))) + s.astype(s.eye(x.shape[-1], dtype=s.float64), x.dtype)
+    return strict.matmul(x, strict.conj(strict.matrix_transpose(x))) + strict.astype(strict.eye(x.shape[-1], dtype=strict.float64), x.dtype)
 
 
 def _sym_ns(ns, a):
@@ -708,52 +671,46 @@ def _draw_outer(e):
 def _draw_pinv(e):
     x = _draw_general(e)
     m, n = x.shape[-2:]
-    s = _strict()
     # full rank: add a scaled identity block so the pseudo-inverse is smooth
-    return Call((x + s.astype(s.eye(m, n, dtype=s.float64) * 3.0, x.dtype),))
+    return Call((x + strict.astype(strict.eye(m, n, dtype=strict.float64) * 3.0, x.dtype),))
 
 
 def _draw_qr(e):
     x = _draw_general(e)
     m, n = x.shape[-2:]
-    s = _strict()
     if e.grad and m < n:
-        x = s.matrix_transpose(x)
-    return Call((x + s.astype(s.eye(*x.shape[-2:], dtype=s.float64) * 3.0, x.dtype),), {"mode": "reduced"})
+        x = strict.matrix_transpose(x)
+    return Call((x + strict.astype(strict.eye(*x.shape[-2:], dtype=strict.float64) * 3.0, x.dtype),), {"mode": "reduced"})
 
 
 def _draw_svd(e):
     x = _draw_general(e)
-    x = x + _strict().astype(_distinct_diagonal(*x.shape[-2:]), x.dtype)
+    x = x + strict.astype(_distinct_diagonal(*x.shape[-2:]), x.dtype)
     return Call((x,), {"full_matrices": False if e.grad else e.flag()})
 
 
 def _distinct_diagonal(m, n):
     """An m x n matrix with 3, 5, 7... on its diagonal, so that singular values stay distinct."""
-    s = _strict()
     k = min(m, n)
-    values = s.concat([s.arange(3.0, 3.0 + 2.0 * k, 2.0, dtype=s.float64)[:k], s.zeros(n - k, dtype=s.float64)])
-    return s.eye(m, n, dtype=s.float64) * values
+    values = strict.concat([strict.arange(3.0, 3.0 + 2.0 * k, 2.0, dtype=strict.float64)[:k], strict.zeros(n - k, dtype=strict.float64)])
+    return strict.eye(m, n, dtype=strict.float64) * values
 
 
 def _draw_eigh(e):
     x = _square(e)
     n = x.shape[-1]
-    s = _strict()
-    return Call((_sym_strict(x) + s.astype(s.eye(n, dtype=s.float64) * s.arange(0.0, 3.0 * n, 3.0, dtype=s.float64)[:n], x.dtype),))
+    return Call((_sym_strict(x) + strict.astype(strict.eye(n, dtype=strict.float64) * strict.arange(0.0, 3.0 * n, 3.0, dtype=strict.float64)[:n], x.dtype),))
 
 
 def _sym_strict(x):
-    s = _strict()
-    return (x + s.conj(s.matrix_transpose(x))) / 2
+    return (x + strict.conj(strict.matrix_transpose(x))) / 2
 
 
 def _draw_eig(e):
     x = _square(e)
     n = x.shape[-1]
-    s = _strict()
     # distinct eigenvalues: a dominant diagonal with well separated entries
-    return Call((x + s.astype(s.eye(n, dtype=s.float64) * s.arange(0.0, 3.0 * n, 3.0, dtype=s.float64)[:n], x.dtype),))
+    return Call((x + strict.astype(strict.eye(n, dtype=strict.float64) * strict.arange(0.0, 3.0 * n, 3.0, dtype=strict.float64)[:n], x.dtype),))
 
 
 def _draw_trace(e):
@@ -769,38 +726,28 @@ def _draw_vector_norm(e):
 
 
 def _eigh_canon(ns, result):
-    from .targets import as_numpy
-
     lam, v = as_numpy(result[0]), as_numpy(result[1])
     return lam, (v * lam[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
 
 
 def _eig_canon(ns, result):
-    from .targets import as_numpy
-
     lam, v = as_numpy(result[0]), as_numpy(result[1])
     rebuilt = (v * lam[..., None, :]) @ np.linalg.inv(v)
     return np.sort_complex(lam.reshape(-1, lam.shape[-1])).reshape(lam.shape), rebuilt
 
 
 def _eigvals_canon(ns, result):
-    from .targets import as_numpy
-
     lam = as_numpy(result)
     return np.sort_complex(lam.reshape(-1, lam.shape[-1])).reshape(lam.shape)
 
 
 def _svd_canon(ns, result):
-    from .targets import as_numpy
-
     u, s, vh = (as_numpy(r) for r in result)
     k = s.shape[-1]
     return s, (u[..., :, :k] * s[..., None, :]) @ vh[..., :k, :]
 
 
 def _qr_canon(ns, result):
-    from .targets import as_numpy
-
     q, r = (as_numpy(x) for x in result)
     return q @ r, np.abs(np.diagonal(r, axis1=-2, axis2=-1))
 
