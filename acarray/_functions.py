@@ -7,6 +7,7 @@ only creation and data-type functions are bound to a backend (``_ops.creation``)
 from __future__ import annotations
 
 import sys
+from collections import namedtuple as _namedtuple
 
 from ._ops.common import passthrough
 from ._ops.creation import to_device
@@ -59,10 +60,27 @@ argsort = passthrough("argsort", kinds="if")
 _isin = passthrough("isin", kinds="i")
 nonzero = passthrough("nonzero")
 searchsorted = passthrough("searchsorted")
-unique_all = passthrough("unique_all")
+_native_unique_all = passthrough("unique_all")
 unique_counts = passthrough("unique_counts")
 unique_inverse = passthrough("unique_inverse")
 unique_values = passthrough("unique_values")
+_UniqueAllResult = _namedtuple("UniqueAllResult", ["values", "indices", "inverse_indices", "counts"])
+
+
+def unique_all(x, /):
+    """``unique_all`` of the standard.  Where the backend lacks it (PyTorch), it is built from
+    ``unique_inverse`` and ``unique_counts``: the first index of each value is the first
+    position of its group in a stable sort of the inverse indices."""
+    try:
+        return _native_unique_all(x)
+    except NotImplementedError:
+        pass
+    values, inverse = unique_inverse(x)
+    counts = unique_counts(x).counts
+    xp = x.__array_namespace__()
+    order = argsort(xp.reshape(inverse, (-1,)), stable=True)
+    first = take(order, cumulative_sum(counts, include_initial=True)[:-1])
+    return _UniqueAllResult(values, first, inverse, counts)
 
 
 def isin(x1, x2, /, *, invert=False):

@@ -8,6 +8,7 @@ import types
 
 import array_api_strict
 import pytest
+from conftest import to_numpy
 
 import acarray
 
@@ -120,3 +121,15 @@ def test_array_namespace_is_usable_by_generic_code(xp):
     a = xp.asarray([[1.0, 2.0], [3.0, 4.0]], dtype=xp.float64, requires_grad=True)
     generic(a).backward()
     assert a.grad is not None and a.grad.shape == (2, 2)
+
+
+def test_unique_all_on_every_backend(xp):
+    import numpy as np
+
+    values = np.array([[3.0, 1.0, 3.0], [2.0, 1.0, 3.0]])
+    x = xp.asarray(xp.asarray(values), requires_grad=True)
+    r = xp.unique_all(x)
+    expected = np.unique(values, return_index=True, return_inverse=True, return_counts=True)
+    for got, want in zip(r, expected):  # values, first indices, inverse indices, counts
+        np.testing.assert_array_equal(to_numpy(got), np.reshape(want, to_numpy(got).shape))
+    assert r.inverse_indices.shape == x.shape and not r.values.requires_grad
