@@ -116,6 +116,9 @@ class Backend:
         if name == "cupy":
             import cupy
 
+            if self.kind(values.dtype) == "c":  # cupy.add.at takes no complex values: add each part
+                real = self.scatter_add_1d(size, index, values.real)
+                return real + 1j * self.scatter_add_1d(size, index, values.imag)
             cupy.add.at(out, index, values)
             return out
         if name == "jax":

@@ -233,8 +233,9 @@ def _dlpack(ns, x):
 
 
 def _dlpack_device(ns, x):
-    kind, index = x.__dlpack_device__()
-    return int(kind), int(index)
+    """A pair of ints naming the device where the data is (CPU for strict, CUDA for CuPy...)."""
+    device = x.__dlpack_device__()
+    return len(device) == 2, all(isinstance(int(d), int) for d in device), device == ns.from_dlpack(x).__dlpack_device__()
 
 
 def _device(ns, x):

@@ -86,7 +86,7 @@ class Env:
         """``n`` mutually broadcastable shapes."""
         side = 3 if self.grad else 4
         r = self.draw(xps.mutually_broadcastable_shapes(
-            n, min_dims=min_dims, max_dims=max_dims, min_side=max(min_side, self.grad), max_side=side))
+            n, min_dims=min_dims, max_dims=max_dims, min_side=max(min_side, 1 if self.grad else 0), max_side=side))
         return r.input_shapes
 
     def axis(self, ndim: int, none: bool = False):

@@ -373,7 +373,8 @@ def _draw_clip(e):
             shape = x.shape if e.grad else e.shape(max_dims=x.ndim)
             bounds.append(e.array(x.dtype, shape, domain, bounded=True))
         else:
-            bounds.append(scalar * (0.5 if strict.isdtype(x.dtype, "real floating") else 1))
+            unsigned = strict.isdtype(x.dtype, "unsigned integer")
+            bounds.append(max(scalar, 0) if unsigned else scalar * (0.5 if strict.isdtype(x.dtype, "real floating") else 1))
     return Call((x,), {"min": bounds[0], "max": bounds[1]})
 
 

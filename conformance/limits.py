@@ -43,13 +43,24 @@ SKIP = {
 # backend -> {name: (dtype names, reason)}: those dtypes are not drawn there
 _JAX_BRANCH = "JAX ignores the sign of a zero imaginary part on the branch cuts"
 _JAX_ACCUMULATE = "jax.numpy accumulates small integers in their own dtype, not the standard's 64-bit one"
+_CUPY_DIVIDE = ("CuPy's division loses the sign of a zero divisor in float32 (1 / -0.0 gives inf) and gives "
+                "NaN for huge complex divisors")
+_SUBNORMAL = "{}'s complex64 kernels flush subnormal inputs to zero"
 SKIP_DTYPES = {
+    "cupy": {
+        **{n: (("float32", "complex64", "complex128"), _CUPY_DIVIDE)
+           for n in ("divide", "reciprocal", "Array.__truediv__", "Array.__rtruediv__", "Array.__itruediv__")},
+        **{n: (("complex64",), _SUBNORMAL.format("CuPy")) for n in ("log", "log2", "log10", "log1p")},
+    },
     "torch": {n: (("uint8",), "PyTorch has no uint64 sums, the standard's accumulator for unsigned integers")
               for n in ("sum", "prod", "cumulative_sum", "cumulative_prod")},
     "jax": {
         **{n: (("complex64", "complex128"), _JAX_BRANCH) for n in ("acos", "asin", "atanh", "acosh", "asinh", "atan")},
         **{n: (("int8", "int16", "int32", "uint8", "uint16", "uint32"), _JAX_ACCUMULATE)
            for n in ("cumulative_sum", "cumulative_prod")},
+        **{n: (("complex64",), _SUBNORMAL.format("XLA")) for n in ("log", "log2", "log10", "log1p")},
+        "Array.__rpow__": (("int8", "int16", "int32", "uint8", "uint16", "uint32", "uint64"),
+                           "jax.numpy's pow of a Python int and a 0-d integer array returns int64"),
     },
 }
 

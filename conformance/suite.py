@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 from . import array_object, functions, limits
 from .run import NA, Outcome, Row, run_case
@@ -53,7 +52,3 @@ def run_backend(backend: str, max_examples: int = 10, *, only=None, rng_seed: in
         mark = "FAIL" if row.failed else "ok"
         print(f"[{i:3d}/{len(names)}] {backend:<16} {name:<32} {mark:<4} {row.seconds:6.2f}s", file=out, flush=True)
     return rows, None
-
-
-def elapsed(start: float) -> float:
-    return time.perf_counter() - start
