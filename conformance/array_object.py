@@ -162,15 +162,14 @@ def _draw_key(e, shape, setting=False):
         return e.draw(xps.indices(shape, allow_newaxis=not setting, allow_ellipsis=True))
     if kind == 2:  # a boolean mask over the leading axes, as the sole index (as the standard has it)
         return e.array(strict.bool, shape[:e.integer(0, len(shape))])
-    # integer arrays, one per leading axis, broadcast together (repeats allowed)
-    k = e.integer(1, len(shape))
+    # integer arrays on some axes, broadcast together (repeats allowed), integers on the others:
+    # the standard's integer-array indexing covers every axis with an array or an integer
+    if 0 in shape:
+        return e.draw(xps.indices(shape))
     ishape = e.shape(min_dims=1, max_dims=2, min_side=1)
-    parts = []
-    for n in shape[:k]:
-        if n == 0:
-            return e.draw(xps.indices(shape))
-        parts.append(e.array(strict.int64, ishape, (-n, n - 1), bounded=True))
-    return tuple(parts) if k > 1 or e.flag() else parts[0]
+    parts = tuple(e.array(strict.int64, ishape, (-n, n - 1), bounded=True) if e.flag() or i == 0
+                  else e.integer(-n, n - 1) for i, n in enumerate(shape))
+    return parts if len(parts) > 1 or e.flag() else parts[0]
 
 
 def _draw_getitem(e):
@@ -274,10 +273,15 @@ def _plumbing_cases():
         Case("Array.ndim", _draw_any, fn=attr("ndim")),
         Case("Array.size", _draw_any, fn=attr("size")),
         Case("Array.mT", lambda e: Call((e.array(e.dtype(), e.shape(min_dims=2), SMOOTH),)), fn=attr("mT"), grad=True),
-        Case("Array.T", lambda e: Call((e.array(e.dtype(), e.shape(min_dims=2 if e.grad or e.integer(0, 4) else 0), SMOOTH),)),
+        Case("Array.T", lambda e: Call((e.array(e.dtype(), _t_shape(e), SMOOTH),)),
              fn=attr("T"), grad=True),
         Case("__array_namespace_info__", lambda e: Call(()), fn=_info),
     ]
+
+
+def _t_shape(e):
+    """2-D shapes (T is only defined for them), and now and then another ndim in values mode."""
+    return e.shape(min_dims=2, max_dims=2) if e.grad or e.integer(0, 4) else e.shape()
 
 
 def _convert(name, x):

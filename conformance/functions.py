@@ -26,8 +26,8 @@ UNARY = {
     "acos": (FLOATING, UNIT),
     "acosh": (FLOATING, (1.2, 3.0)),
     "asin": (FLOATING, UNIT),
-    "asinh": (FLOATING, SMOOTH),
-    "atan": (FLOATING, SMOOTH),
+    "asinh": (FLOATING, UNIT),  # complex branch points at +-i
+    "atan": (FLOATING, UNIT),
     "atanh": (FLOATING, UNIT),
     "bitwise_invert": (INT_OR_BOOL, None),
     "ceil": (REAL, BETWEEN_INTEGERS),
@@ -150,8 +150,8 @@ def _reduction(kinds, domain=SMOOTH, extra=None, unique=False, min_side=0, bound
         grad_sized = e.grad and min_side
         shape = e.shape(min_dims=1 if grad_sized else 0, min_side=2 if grad_sized else min_side)
         x = e.array(e.dtype(kinds), shape, domain, unique=unique and e.grad, bounded=bounded)
-        if e.grad and min_side:  # spread the elements out: std's gradient blows up as they meet
-            x = x / 1e4 + strict.astype(strict.reshape(strict.arange(math.prod(shape), dtype=strict.float64), shape), x.dtype)
+        if unique:
+            x = spread(e, x)
         kwargs = {"axis": e.axes(len(shape)), "keepdims": e.flag()}
         if extra:
             kwargs.update(extra(e, x))
@@ -172,7 +172,7 @@ def _arg_reduction(e):
 
 def _cumulative(kinds, domain=SMOOTH):
     def draw(e):
-        shape = e.shape(min_dims=1 if e.grad or e.integer(0, 5) else 0)
+        shape = e.shape(min_dims=1)  # the standard has no cumulative functions of 0-d arrays
         x = e.array(e.dtype(kinds), shape, domain)
         axis = e.axis(len(shape), none=len(shape) <= 1)
         return Call((x,), {"axis": axis, "include_initial": e.flag()})
@@ -346,15 +346,26 @@ def _draw_take_along_axis(e):
 # -- searching, sorting, sets ----------------------------------------------------------------
 
 
+def spread(e, x):
+    """In grad mode, ``x`` plus a random permutation of 0, 1, 2...: no two elements within
+    finite-difference reach of each other (ties make max, min and sort non-differentiable)."""
+    if not e.grad or x.size < 2:
+        return x
+    order = strict.asarray(e.draw(st.permutations(range(x.size))), dtype=x.dtype)
+    return x / 1e4 + strict.reshape(order, x.shape)
+
+
 def _draw_sort(e):
-    x = e.array(e.dtype(REAL), e.shape(min_dims=1), SMOOTH, unique=e.grad)
+    x = spread(e, e.array(e.dtype(REAL), e.shape(min_dims=1), SMOOTH))
     return Call((x,), {"axis": e.axis(x.ndim), "descending": e.flag(), "stable": True})
 
 
 def _draw_where(e):
     cshape, s1, s2 = e.shapes(3)
     cond = e.array(strict.bool, cshape)
-    x1, x2 = e.arrays_like(ANY, 2, SMOOTH)
+    dtype = e.dtype(ANY)
+    x1 = e.array(dtype, s1, SMOOTH)
+    x2 = e.array(dtype if e.grad or e.integer(0, 3) else e.dtype(ANY), s2, SMOOTH)
     if not e.grad and e.integer(0, 4) == 0:
         return Call((cond, x1, e.pick(0, 1.5, True)))
     return Call((cond, x1, x2))
@@ -364,6 +375,9 @@ def _draw_clip(e):
     """x and bounds; the lower bound below the upper one (the standard leaves min > max undefined),
     and in grad mode x, min and max in separate ranges so that no element sits on a kink."""
     x = e.array(e.dtype(REAL), e.shape(), SMOOTH)
+    if e.grad:  # keep x out of the bands the bounds are drawn from
+        band = (strict.abs(x) >= 0.55) & (strict.abs(x) <= 0.95)
+        x = strict.where(band, x * 0.5, x)
     bounds = []
     for domain, scalar in (((-0.9, -0.6), -1), ((0.6, 0.9), 1)):
         k = e.integer(0, 2)
@@ -500,8 +514,8 @@ def _draw_linspace(e):
 
 def _draw_astype(e):
     x = _x(e)
-    if e.grad:  # between floating dtypes, never complex to real (which the standard forbids)
-        target = strict.complex128 if x.dtype == strict.complex128 else e.pick(strict.float64, strict.complex128, strict.float32)
+    if e.grad:  # to float64 or complex128 (float32 would drown finite differences in rounding)
+        target = strict.complex128 if x.dtype == strict.complex128 else e.pick(strict.float64, strict.complex128)
         return Call((x, target), {"copy": e.flag()})
     target = e.dtype(ANY, strict_kinds=True)
     if strict.isdtype(target, "integral") and strict.isdtype(x.dtype, "real floating"):
@@ -677,7 +691,7 @@ def _draw_pinv(e):
 
 
 def _draw_qr(e):
-    x = _draw_general(e)
+    x = _draw_general(e, domain=AWAY_FROM_ZERO)  # LAPACK's Householder sign jumps at exact zeros
     m, n = x.shape[-2:]
     if e.grad and m < n:
         x = strict.matrix_transpose(x)
@@ -758,9 +772,17 @@ def _project_eigh(ns, result):
     return ns.concat([ns.reshape(lam, (-1,)) * 1.0, ns.reshape(ns.real(v * ns.conj(v)), (-1,))])
 
 
+def _power_sums(ns, lam):
+    """sum(lam ** p) for p = 1, 2, 3: what eigenvalues determine whatever order LAPACK returns them
+    in (the order can change under a finite-difference step)."""
+    return ns.concat([ns.reshape(ns.sum(lam ** p, axis=-1), (-1,)) for p in (1, 2, 3)])
+
+
 def _project_eig(ns, result):
+    """Order- and phase-free: power sums of the eigenvalues, and sum_k lam_k |v_jk|^2 per row j."""
     lam, v = result
-    return ns.concat([ns.reshape(lam, (-1,)), ns.reshape(v * ns.conj(v), (-1,))])
+    weighted = ns.sum(lam[..., None, :] * (v * ns.conj(v)), axis=-1)
+    return ns.concat([_power_sums(ns, lam), ns.reshape(weighted, (-1,))])
 
 
 def _project_svd(ns, result):
@@ -835,7 +857,7 @@ TABLE = _families() + [
     Case("sum", _reduction(NUMERIC), grad=True, mixes=True),
     Case("prod", _reduction(NUMERIC), grad=True, mixes=True),
     Case("mean", _reduction(FLOATING), grad=True, mixes=True),
-    Case("max", _reduction(REAL, unique=True), grad=True),
+    Case("max", _reduction(REAL, unique=True), grad=True),  # unique: spread apart in grad mode
     Case("min", _reduction(REAL, unique=True), grad=True),
     # var and std of huge values overflow in some libraries and not in others: moderate values only
     Case("var", _reduction("real floating", (-1e3, 1e3), _correction, True, 2, True), grad=True, mixes=True),
@@ -914,7 +936,7 @@ TABLE = _families() + [
     Case("linalg.eig", _draw_eig, grad=True, mixes=True, tol=100, canon=_eig_canon, project=_project_eig),
     Case("linalg.eigh", _draw_eigh, grad=True, mixes=True, tol=100, canon=_eigh_canon, project=_project_eigh,
          fn=lambda ns, x: ns.linalg.eigh(_sym_ns(ns, x))),
-    Case("linalg.eigvals", _draw_eig, grad=True, mixes=True, tol=100, canon=_eigvals_canon),
+    Case("linalg.eigvals", _draw_eig, grad=True, mixes=True, tol=100, canon=_eigvals_canon, project=_power_sums),
     Case("linalg.eigvalsh", _draw_eigh, grad=True, mixes=True, tol=100,
          fn=lambda ns, x: ns.linalg.eigvalsh(_sym_ns(ns, x))),
     Case("linalg.inv", _draw_square(), grad=True, mixes=True, tol=10),

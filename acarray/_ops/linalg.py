@@ -451,7 +451,7 @@ class Diagonal(Op):
     def backward(self, xp, g, inputs, out):
         n, m = self.shape[-2:]
         k = self.offset
-        first = max(-k, 0)
+        first = min(max(-k, 0), n)  # an offset past the matrix has an empty diagonal
         length = g.shape[-1]
         dev = compat.device(g.data if isinstance(g, Tensor) else g)
         lead = tuple(g.shape[:-1])
@@ -533,10 +533,11 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
         ns = backend_in([x]).ns
         size = ns.abs(x)
         return ns.astype(size != 0, size.dtype) if ord == 0 else size
-    if x.size == 0 and isinstance(ord, (int, float)) and -math.inf < ord < 0:
-        # a negative p-norm of no elements is 0 ** (1/p) = inf (PyTorch refuses to compute it)
+    if x.size == 0 and isinstance(ord, (int, float)) and (ord == math.inf or -math.inf < ord < 0):
+        # norms of no elements: 0 ** (1/p) = inf for p < 0, and 0 for the max (PyTorch refuses both)
         ns = backend_in([x]).ns
-        return ns.sum(ns.abs(x), axis=axis, keepdims=keepdims) ** (1 / ord)
+        total = ns.sum(ns.abs(x), axis=axis, keepdims=keepdims)
+        return total if ord == math.inf else total ** (1 / ord)
     return apply(VectorNorm, x, axis=axis, keepdims=keepdims, ord=ord)
 
 

@@ -195,8 +195,9 @@ class CumulativeSum(Cumulative):
 
 
 class CumulativeProd(Cumulative):
-    """Cumulative product.  Its gradient divides by x when no element is zero; otherwise it
-    runs the exact recurrence along the axis (this check forces computation on lazy backends)."""
+    """Cumulative product.  Its gradient divides by x when no element is zero or nearly so
+    (relative to the largest; dividing by tiny elements ruins second derivatives); otherwise
+    it runs the exact recurrence along the axis (the check forces computation on lazy backends)."""
 
     fname = "cumulative_prod"
     saves_inputs = saves_output = True
@@ -205,7 +206,8 @@ class CumulativeProd(Cumulative):
         x = inputs[0]
         g = self.trimmed(xp, g)
         y = self.trimmed(xp, out)
-        if not bool(xp.any(x == 0)):
+        size = xp.abs(x)
+        if x.shape[self.axis] == 0 or not bool(xp.any(size <= 1e-8 * xp.max(size))):
             return (self.reverse_cumsum(xp, g * cj(xp, y)) / cj(xp, x),)
         # s_k = g_k + x_{k+1} s_{k+1}; grad_k = s_k * prod(x_j, j < k)
         ax = self.axis
@@ -223,15 +225,22 @@ class CumulativeProd(Cumulative):
         return (xp.concat(s, axis=ax) * cj(xp, before),)
 
 
+def _require_axes(x, name):
+    if x.ndim == 0:
+        raise ValueError(f"{name} needs an array with at least one dimension, got a 0-d array")
+
+
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     """Cumulative sum along ``axis``."""
     require("cumulative_sum", "ifc", x)
+    _require_axes(x, "cumulative_sum")
     return apply(CumulativeSum, x, axis=axis, dtype=dtype, include_initial=include_initial)
 
 
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     """Cumulative product along ``axis``; exact gradient at zeros."""
     require("cumulative_prod", "ifc", x)
+    _require_axes(x, "cumulative_prod")
     return apply(CumulativeProd, x, axis=axis, dtype=dtype, include_initial=include_initial)
 
 
