@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import array_api_strict as strict
+import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.array_api import make_strategies_namespace
 
@@ -153,6 +154,8 @@ class Env:
 
 
 def _floats(lo, hi, gap, width):
+    if width == 32:  # bounds must be float32 numbers themselves
+        lo, hi, gap = (float(np.float32(v)) for v in (lo, hi, gap))
     kw = dict(allow_nan=False, allow_infinity=False, allow_subnormal=False, width=width)
     if gap <= 0:
         return st.floats(lo, hi, **kw)

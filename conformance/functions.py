@@ -115,8 +115,8 @@ def _unary(kinds, domain):
 def _binary(kinds, domain, bounded=False, divides=False):
     def draw(e):
         x1, x2 = e.arrays_like(kinds, 2, domain, bounded=bounded)
-        if divides:
-            x2 = nonzero_divisor(x2)
+        if divides:  # x1 too: with a Python scalar on the left it is the divisor
+            x1, x2 = nonzero_divisor(x1), nonzero_divisor(x2)
         if e.grad or e.integer(0, 4):
             return Call((x1, x2))
         scalar = e.pick(True, 1, -2, 0.5, 1.5, float("nan"), 1j)  # an array with a Python scalar
@@ -153,6 +153,8 @@ def _reduction(kinds, domain=SMOOTH, extra=None, unique=False, min_side=0, bound
         if unique:
             x = spread(e, x)
         kwargs = {"axis": e.axes(len(shape)), "keepdims": e.flag()}
+        if grad_sized and kwargs["axis"] == ():
+            kwargs["axis"] = None  # reducing over no axis leaves no degrees of freedom
         if extra:
             kwargs.update(extra(e, x))
         return Call((x,), kwargs)
@@ -467,8 +469,9 @@ def _draw_asarray(e):
     kwargs = {}
     if e.flag():
         kwargs["dtype"] = e.dtype(ANY, strict_kinds=True)
-        if kind >= 2 and strict.isdtype(obj.dtype, "complex floating"):
-            kwargs["dtype"] = obj.dtype  # complex to real is left to the implementation
+        if kind >= 2 and (strict.isdtype(obj.dtype, "complex floating")
+                          or strict.isdtype(obj.dtype, "real floating") and strict.isdtype(kwargs["dtype"], "integral")):
+            kwargs["dtype"] = obj.dtype  # complex to real, float out of an integer's range: left undefined
     if kind >= 2 and e.flag():
         kwargs["copy"] = True
     return Call((obj,), kwargs)
@@ -666,7 +669,7 @@ def _draw_diagonal(e):
 
 
 def _draw_matrix_norm(e):
-    x = _draw_general(e, domain=AWAY_FROM_ZERO)
+    x = spread(e, _draw_general(e, domain=AWAY_FROM_ZERO))  # tied row sums or singular values: kinks
     return Call((x,), {"keepdims": e.flag(), "ord": e.pick("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf)})
 
 
