@@ -146,11 +146,18 @@ class Env:
         first = self.dtype(kinds)
         out = []
         for s, dom in zip(shapes, domains):
-            d = first if same_dtype or self.grad or self.draw(st.integers(0, 2)) else self.dtype(kinds)
+            d = first if same_dtype or self.grad or self.draw(st.integers(0, 2)) else self.dtype(
+                kinds if self.draw(st.integers(0, 3)) == 0 else kind_of(first), strict_kinds=True)
             out.append(self.array(d, s, dom, bounded=bounded))
         if self.grad and n == 2 and shapes[0] == shapes[1] and domains[0] == domains[1] and self.draw(st.integers(0, 3)) == 0:
             out[1] = out[0]
         return out
+
+
+def kind_of(dtype) -> str:
+    """The standard's kind a dtype belongs to (dtypes of one kind always promote, but uint64)."""
+    return next(k for k in ("bool", "signed integer", "unsigned integer", "real floating", "complex floating")
+                if strict.isdtype(dtype, k))
 
 
 def _floats(lo, hi, gap, width):

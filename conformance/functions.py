@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from .case import Case
-from .draw import ANY, FLOATING, INT_OR_BOOL, INTEGRAL, NUMERIC, REAL, Call, xps
+from .draw import ANY, FLOATING, INT_OR_BOOL, INTEGRAL, NUMERIC, REAL, Call, kind_of, xps
 from .targets import as_numpy, dtype_name
 
 SMOOTH = (-2.0, 2.0)
@@ -119,7 +119,7 @@ def _binary(kinds, domain, bounded=False, divides=False):
             x1, x2 = nonzero_divisor(x1), nonzero_divisor(x2)
         if e.grad or e.integer(0, 4):
             return Call((x1, x2))
-        scalar = e.pick(True, 1, -2, 0.5, 1.5, float("nan"), 1j)  # an array with a Python scalar
+        scalar = e.pick(*SCALARS_OF_KIND[kind_of(x1.dtype)]) if e.integer(0, 4) else e.pick(True, 1, 0.5, 1j)
         return Call((x1, scalar) if e.flag() else (scalar, x1))
 
     return draw
@@ -130,6 +130,16 @@ def nonzero_divisor(x):
     if isinstance(x, type(strict.asarray(0))) and strict.isdtype(x.dtype, "integral"):
         return strict.where(x == 0, strict.ones_like(x), x)
     return x
+
+
+# Python scalars an array of each kind combines with (others are drawn now and then, as invalid input)
+SCALARS_OF_KIND = {
+    "bool": (True, False),
+    "signed integer": (1, -2, 3),
+    "unsigned integer": (1, 2),
+    "real floating": (0.5, 1.5, -2, float("nan"), float("inf")),
+    "complex floating": (1j, 0.5, -2),
+}
 
 
 def _shift_draw(kinds, domain):
