@@ -56,8 +56,10 @@ SKIP_DTYPES = {
               for n in ("sum", "prod", "cumulative_sum", "cumulative_prod", "linalg.trace")},
     "jax": {
         **{n: (("complex64", "complex128"), _JAX_BRANCH) for n in ("acos", "asin", "atanh", "acosh", "asinh", "atan")},
-        **{n: (("int8", "int16", "int32", "uint8", "uint16", "uint32"), _JAX_ACCUMULATE)
-           for n in ("cumulative_sum", "cumulative_prod")},
+        "cumulative_sum": (("int8", "int16", "int32", "uint8", "uint16", "uint32"), _JAX_ACCUMULATE),
+        "cumulative_prod": (("int8", "int16", "int32", "uint8", "uint16", "uint32", "complex64"),
+                            _JAX_ACCUMULATE + "; " + _SUBNORMAL.format("XLA")),
+        "prod": (("complex64",), _SUBNORMAL.format("XLA")),
         **{n: (("complex64",), _SUBNORMAL.format("XLA")) for n in ("log", "log2", "log10", "log1p")},
         "Array.__rpow__": (("int8", "int16", "int32", "uint8", "uint16", "uint32", "uint64"),
                            "jax.numpy's pow of a Python int and a 0-d integer array returns int64"),
