@@ -5,7 +5,8 @@ The same draw function serves two modes.  In ``"values"`` mode dtypes come from
 all the backend's dtypes of the requested kinds (now and then from any dtype, so
 that invalid input is tried too) and elements include special values (NaN,
 infinities, signed zeros, extremes).  In ``"grad"`` mode floating arrays are
-float64 (or complex128), small, and their elements lie inside the function's
+float64 or complex128 (float32 or complex64 on a backend without them, checked
+with looser tolerances), small, and their elements lie inside the function's
 smooth domain ``(lo, hi)``, as finite differences need.
 """
 
@@ -64,12 +65,11 @@ class Env:
     def dtype(self, kinds=ANY, *, strict_kinds: bool = False):
         """A dtype of ``kinds``; in values mode sometimes any dtype (unless ``strict_kinds``)."""
         choices = self.of_kinds(kinds)
-        if self.grad:
-            floating = [d for d in (strict.float64, strict.complex128) if d in choices]
-            if not self.complex_grad:
-                floating = floating[:1] if strict.float64 in floating else []
-            if floating:
-                return self.draw(st.sampled_from(floating))
+        if self.grad:  # double precision, or single where the backend has no float64
+            for real, cplx in ((strict.float64, strict.complex128), (strict.float32, strict.complex64)):
+                floating = [d for d in (real, cplx) if d in choices and (d == real or self.complex_grad)]
+                if floating:
+                    return self.draw(st.sampled_from(floating))
         if not choices:
             raise LookupError(f"the backend has no dtype of kinds {kinds}")
         if not self.grad and not strict_kinds and self.draw(st.integers(0, 9)) == 0:
