@@ -20,6 +20,7 @@ from .functions import (
     _unary,
     nonzero_divisor,
 )
+from .limits import LIMITED_KEYS
 from .targets import DTYPE_NAMES, dtype_name
 
 # dunder stem -> the namespace function whose dtype kinds and gradient domain it shares
@@ -129,10 +130,9 @@ def _rmatmul(a, b):
 
 
 def _draw_square_matmul(e):
-    c = _draw_matmul(e)
-    a, b = c.args
-    if not e.grad and e.integer(0, 4) == 0:
-        return c  # usually changes the shape of the left operand: an error
+    """Right operands that keep the left one's shape (array-api-strict's ``@=`` does not check
+    shapes, so a shape-changing one has no reference)."""
+    a, b = _draw_matmul(e).args
     if a.ndim >= 1:
         k = a.shape[-1]
         b = e.array(a.dtype, (k, k), SMOOTH, bounded=True)
@@ -161,13 +161,15 @@ def _draw_key(e, shape, setting=False):
     if kind <= 1 or not shape:
         return e.draw(xps.indices(shape, allow_newaxis=not setting, allow_ellipsis=True))
     if kind == 2:  # a boolean mask over the leading axes, as the sole index (as the standard has it)
-        return e.array(strict.bool, shape[:e.integer(0, len(shape))])
+        k = e.pick(1, len(shape)) if e.backend in LIMITED_KEYS else e.integer(0, len(shape))
+        return e.array(strict.bool, shape[:k])
     # integer arrays on some axes, broadcast together (repeats allowed), integers on the others:
     # the standard's integer-array indexing covers every axis with an array or an integer
     if 0 in shape:
         return e.draw(xps.indices(shape))
-    ishape = e.shape(min_dims=1, max_dims=2, min_side=1)
-    parts = tuple(e.array(strict.int64, ishape, (-n, n - 1), bounded=True) if e.flag() or i == 0
+    single = e.backend in LIMITED_KEYS
+    ishape = e.shape(min_dims=1, max_dims=1 if single else 2, min_side=1)
+    parts = tuple(e.array(strict.int64, ishape, (-n, n - 1), bounded=True) if i == 0 or (e.flag() and not single)
                   else e.integer(-n, n - 1) for i, n in enumerate(shape))
     return parts if len(parts) > 1 or e.flag() else parts[0]
 
@@ -178,13 +180,16 @@ def _draw_getitem(e):
 
 
 def _draw_setitem(e):
-    x = e.array(e.dtype(), e.shape(), SMOOTH)
+    x = e.array(e.dtype(), e.shape(min_side=1 if e.backend in LIMITED_KEYS else 0), SMOOTH)
     key = _draw_key(e, x.shape, setting=True)
+    if e.backend in LIMITED_KEYS and isinstance(key, tuple):  # Dask: no negative steps in assignments
+        key = tuple(slice(k.start, k.stop) if isinstance(k, slice) and (k.step or 1) < 0 else k for k in key)
     try:
         target_shape = x[key].shape
     except IndexError:  # an invalid key: any value does, the assignment must fail
         return Call((x, key, SCALARS["bool"]))
-    if e.grad or e.flag():
+    masked = isinstance(key, type(x)) and key.dtype == strict.bool
+    if (e.grad or e.flag()) and not (masked and e.backend in LIMITED_KEYS):  # Dask: scalars through masks
         sub = target_shape[e.integer(0, len(target_shape)):]
         value = e.array(x.dtype, tuple(1 if e.flag() else n for n in sub), SMOOTH)
     else:

@@ -50,8 +50,9 @@ def _short(v) -> str:
 class Env:
     """What a case's draw function can ask for, in ``mode`` "values" or "grad"."""
 
-    def __init__(self, draw, target_dtypes, mode: str, complex_grad: bool = True):
+    def __init__(self, draw, target_dtypes, mode: str, complex_grad: bool = True, backend: str = ""):
         self.draw = draw
+        self.backend = backend
         self.mode = mode
         self.grad = mode == "grad"
         self.available = [getattr(strict, n) for n in target_dtypes]

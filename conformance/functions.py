@@ -120,6 +120,8 @@ def _binary(kinds, domain, bounded=False, divides=False):
         if e.grad or e.integer(0, 4):
             return Call((x1, x2))
         scalar = e.pick(*SCALARS_OF_KIND[kind_of(x1.dtype)]) if e.integer(0, 4) else e.pick(True, 1, 0.5, 1j)
+        if bounded and isinstance(scalar, int):
+            scalar = abs(scalar)  # pow: negative integer powers of integers are undefined
         return Call((x1, scalar) if e.flag() else (scalar, x1))
 
     return draw

@@ -16,7 +16,7 @@ SKIP = {
         **{f"linalg.{n}": _DASK_LINALG_MISSING.format(n)
            for n in ("cross", "det", "eig", "eigh", "eigvals", "eigvalsh", "pinv", "slogdet")},
         "linalg.matrix_rank": "array-api-compat's dask svd takes no compute_uv, which matrix_rank needs",
-        **{f"linalg.{n}": _DASK_2D for n in ("inv", "solve", "svd", "svdvals", "qr", "matrix_norm")},
+        **{f"linalg.{n}": _DASK_2D for n in ("inv", "solve", "svd", "svdvals", "qr", "matrix_norm", "matrix_power")},
         "linalg.cholesky": "Dask's cholesky returns the wrong triangle for complex input",
         "nonzero": _DASK_UNKNOWN,
         "unique_all": _DASK_UNKNOWN,
@@ -39,6 +39,12 @@ SKIP = {
         "searchsorted": "jax.numpy's searchsorted returns int32 indices, not the default integer dtype",
     },
 }
+
+# backends with limited indexing, where keys hold at most one integer array (1-D), boolean masks
+# cover one axis or all, and __setitem__ targets no empty array
+LIMITED_KEYS = {"dask": "Dask indexes with one 1-D integer array at a time, masks of one or all axes, "
+                        "and assigns through a mask only scalars, through no negative-step slice and into "
+                        "no empty selection"}
 
 # backend -> {name: (dtype names, reason)}: those dtypes are not drawn there
 _JAX_BRANCH = "JAX ignores the sign of a zero imaginary part on the branch cuts"

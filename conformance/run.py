@@ -101,7 +101,7 @@ def check_values(case: Case, target: Target, max_examples: int, rng_seed: int) -
     agreed_errors = [0]
 
     def body(draw):
-        call = case.draw(Env(draw, _dtypes(case, target), "values"))
+        call = case.draw(Env(draw, _dtypes(case, target), "values", backend=target.name))
         defaults = target.defaults if case.defaults and call.kwargs.get("dtype") is None else None
         ok_ref, ref = _attempt(lambda: case.reference(strict, *call.args, **call.kwargs))
         ok_mine, mine = _attempt(lambda: case.fn(target.ns, *target.convert(call.args), **target.convert(call.kwargs)))
@@ -201,7 +201,7 @@ def check_gradients(case: Case, target: Target, max_examples: int, rng_seed: int
     """VJPs from backward() against central finite differences (float64), at ``order`` 1 or 2."""
 
     def body(draw):
-        call = case.draw(Env(draw, _dtypes(case, target), "grad", complex_grad=case.complex_grad))
+        call = case.draw(Env(draw, _dtypes(case, target), "grad", complex_grad=case.complex_grad, backend=target.name))
         f, inputs = grad_function(case, target, call)
         if not inputs:
             return False

@@ -73,6 +73,9 @@ def matmul(x1, x2, /):
     return apply(Matmul, x1, x2)
 
 
+matmul.kinds = "ifc"  # what in-place @= checks
+
+
 def _check_inner(x1, x2):
     """A clear error for operands that cannot be multiplied (lazy backends would fail only later)."""
     s1, s2 = getattr(x1, "shape", None), getattr(x2, "shape", None)
