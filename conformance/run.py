@@ -49,7 +49,8 @@ class Row:
 
     @property
     def note(self) -> str:
-        return "; ".join(o.detail for o in (self.values, self.gradient, self.second) if o.detail)
+        details = (o.detail for o in (self.values, self.gradient, self.second) if o.detail)
+        return "; ".join(dict.fromkeys(details))  # a skip's reason once, not per check
 
 
 NA = Outcome("n/a")
