@@ -34,9 +34,6 @@ SKIP = {
         "searchsorted": "Dask's searchsorted fails for a 0-d x2",
         "eye": "Dask's eye with an offset k builds a broken graph (a missing dependency)",
     },
-    "torch": {
-        "unique_all": "array-api-compat does not implement unique_all for PyTorch",
-    },
     "jax": {
         "searchsorted": "jax.numpy's searchsorted returns int32 indices, not the default integer dtype",
     },
