@@ -37,8 +37,6 @@ def to_host(a) -> np.ndarray:
     return np.asarray(a)
 
 
-_np = to_host
-
 
 # -- op_chain: dispatch overhead ------------------------------------------------------
 
@@ -56,7 +54,7 @@ def build_op_chain(rng):
             y = acarray.exp(acarray.tanh(y * 1.01 + 0.1)) - 1.0
         loss = acarray.sum(y)
         loss.backward()
-        return _np(loss), [_np(x.grad)]
+        return to_host(loss), [to_host(x.grad)]
 
     def by_hand():
         y, saved = x0, []
@@ -231,7 +229,7 @@ def build_conv_step(rng):
         w = acarray.asarray(w0, requires_grad=True)
         loss = acarray.sum(F.relu(F.conv2d(x, w, padding=1)))
         loss.backward()
-        return _np(loss), [_np(x.grad), _np(w.grad)]
+        return to_host(loss), [to_host(x.grad), to_host(w.grad)]
 
     def with_torch():
         import torch
@@ -255,7 +253,7 @@ def build_matmul_big(rng):
         a, b, c = (acarray.asarray(m, requires_grad=True) for m in (a0, b0, c0))
         loss = acarray.sum((a @ b) @ c)
         loss.backward()
-        return _np(loss), [_np(a.grad), _np(b.grad), _np(c.grad)]
+        return to_host(loss), [to_host(a.grad), to_host(b.grad), to_host(c.grad)]
 
     def by_hand():
         p = a0 @ b0
