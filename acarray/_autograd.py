@@ -15,9 +15,10 @@ is itself recorded and can be differentiated again.
 
 from __future__ import annotations
 
-import heapq
 import itertools
+from heapq import heappop, heappush
 
+from . import _grad_mode
 from ._backend import backend_of
 from ._grad_mode import state as _grad_state
 from ._tensor import Tensor
@@ -33,11 +34,16 @@ class Op:
     the backward pass is being recorded.  ``out`` is only kept when the class
     sets ``saves_output``; setting ``saves_inputs`` makes backward check that no
     input was modified in place after the forward pass.  ``self.needs[i]`` says
-    whether argument ``i`` needs a gradient, so rules can skip work.
+    whether argument ``i`` needs a gradient, so rules can skip work.  ``self.kind``
+    is the output's dtype kind ("f" or "c") where the recorder knew it for free
+    (else None: :meth:`is_complex` asks the backend), and ``self.exact`` says that
+    the gradients come back in the shapes and dtypes of the arguments, which lets
+    backward skip checking them.
     Multi-output ops set ``n_out`` and receive and return tuples.
     """
 
-    __slots__ = ("args", "ins", "next", "out", "versions", "retained", "b", "seq", "__dict__", "__weakref__")
+    __slots__ = ("args", "ins", "next", "out", "versions", "retained", "b", "seq", "exact", "kind", "__dict__",
+                 "__weakref__")
     n_out = 1
     saves_inputs = False
     saves_output = False
@@ -49,6 +55,11 @@ class Op:
 
     def backward(self, xp, g, inputs, out):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def is_complex(self, g) -> bool:
+        """Whether this op's output, and so its gradient ``g``, is complex."""
+        kind = self.kind
+        return (kind if kind is not None else self.b.kind(g.dtype)) == "c"
 
     @property
     def needs(self) -> tuple:
@@ -118,42 +129,64 @@ def apply(cls, *args, **params):
     out = op.forward(b.xp, *raw, **params)
     if cls.n_out != 1:
         return _wrap_outputs(op, b, args, raw, out, rg)
-    t = Tensor._wrap(out, backend_of(out) if cls.changes_backend else b)
+    t = _wrap(out, backend_of(out) if cls.changes_backend else b)
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
-    if rg and _grad_state.enabled and t._b.is_differentiable(out.dtype):
-        _link(op, b, args, raw)
-        t.ctx = op
-        t._rg = True
-        _save(op, args, (t,), out)
+    if rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) and t._b.is_differentiable(t.data.dtype):
+        _record(op, b, args, raw, t)
     return t
+
+
+def apply_kernel(cls, b, kernel, args, raw, record, exact, kind):
+    """:func:`apply` for a single-output op whose caller has resolved the backend ``b``, the raw
+    values ``raw``, the backend function computing the forward pass (``kernel(*raw)``), whether
+    a gradient is needed (``record``: an argument requires grad and the output dtype is
+    differentiable) and the op's ``exact`` and ``kind`` (see :class:`Op`).  The element-wise
+    functions call this on their fast path."""
+    t = _wrap(kernel(*raw), b)
+    if record and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
+        _record(cls(), b, args, raw, t, exact, kind)
+    return t
+
+
+_wrap = Tensor._wrap
 
 
 def _wrap_outputs(op, b, args, raw, outs, rg):
     """Tensors for the outputs of a multi-output op, recorded when any of them is differentiable."""
-    outs = tuple(Tensor._wrap(o, b) for o in outs)
+    outs = tuple(_wrap(o, b) for o in outs)
     differentiable = [b.is_differentiable(t.data.dtype) for t in outs]
-    if rg and _grad_state.enabled and True in differentiable:
-        _link(op, b, args, raw)
+    if rg and _grad_mode.recording() and True in differentiable:
+        _record(op, b, args, raw, outs)
         for i, t in enumerate(outs):
             if differentiable[i]:
                 t.ctx, t._oi, t._rg = op, i, True
-        _save(op, args, outs, tuple(t.data for t in outs))
     return outs
 
 
 _SEQ = itertools.count()
 
 
-def _link(op, b, args, raw):
-    """Give ``op`` its arguments (tensors and their raw values), one edge per argument to the
-    node that produced it, and a sequence number: an op is always numbered after the ops that
-    produced its inputs, so decreasing numbers are a topological order for backward."""
+def _record(op, b, args, raw, out, exact=False, kind=None):
+    """Make ``op`` the history of ``out`` (a tensor; for a multi-output op the tuple of its
+    outputs, which the caller marks).
+
+    The op keeps its arguments (tensors and their raw values), one edge per argument to the
+    node that produced it, the outputs' values when backward reads them (``saves_output``),
+    the versions of what backward reads, and a sequence number: an op is always numbered after
+    the ops that produced its inputs, so decreasing numbers are a topological order for backward.
+    """
     edges = []
+    versions = [] if op.saves_inputs else None
     for a in args:
-        if isinstance(a, Tensor) and a._rg:
-            c = a.ctx
-            edges.append((a, 0) if c is None else (c, a._oi))
+        if isinstance(a, Tensor):
+            if a._rg:
+                c = a.ctx
+                edges.append((a, 0) if c is None else (c, a._oi))
+            else:
+                edges.append(None)
+            if versions is not None:
+                versions.append((a._version, a._version[0], a))
         else:
             edges.append(None)
     op.args = args
@@ -162,19 +195,23 @@ def _link(op, b, args, raw):
     op.retained = None
     op.b = b
     op.seq = next(_SEQ)
-
-
-def _save(op, args, outs, out_data):
-    """Keep the output if backward reads it, and the versions of what backward will read."""
-    saved = None
-    if op.saves_inputs:
-        saved = [(a._version, a._version[0], a) for a in args if isinstance(a, Tensor)]
+    op.exact = exact
+    op.kind = kind
     if op.saves_output:
-        op.out = out_data
-        saved = (saved or []) + [(t._version, t._version[0], None) for t in outs]
+        if versions is None:
+            versions = []
+        if op.n_out == 1:
+            versions.append((out._version, out._version[0], None))
+            op.out = out.data
+        else:
+            versions.extend((t._version, t._version[0], None) for t in out)
+            op.out = tuple(t.data for t in out)
     else:
         op.out = None
-    op.versions = saved
+    op.versions = versions
+    if op.n_out == 1:
+        out.ctx = op
+        out._rg = True
 
 
 # -- backward ----------------------------------------------------------------------
@@ -189,14 +226,14 @@ def _freed_error(op):
 
 
 def _accumulate(pending, node, oi, g):
-    k = id(node)
+    """Add ``g`` to what output ``oi`` of ``node`` has received (a list per multi-output node)."""
     if node.n_out == 1:
-        cur = pending.get(k)
-        pending[k] = g if cur is None else cur + g
+        cur = pending.get(node)
+        pending[node] = g if cur is None else cur + g
     else:
-        slots = pending.get(k)
+        slots = pending.get(node)
         if slots is None:
-            slots = pending[k] = [None] * node.n_out
+            slots = pending[node] = [None] * node.n_out
         slots[oi] = g if slots[oi] is None else slots[oi] + g
 
 
@@ -299,7 +336,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     """
     b = roots[0]._b
     sink = _Sink(inputs)
-    pending: dict = {}
+    pending: dict = {}  # op -> the gradient of its output (a list of them for multi-output ops)
     queue: list = []  # (-seq, op): the op with the highest number is processed first
     for t, s in zip(roots, seeds):
         if t._b is not b:
@@ -313,16 +350,15 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         if t.ctx is None:
             sink.leaf(t, s)
         else:
-            if id(t.ctx) not in pending:
-                heapq.heappush(queue, (-t.ctx.seq, t.ctx))
+            if t.ctx not in pending:
+                heappush(queue, (-t.ctx.seq, t.ctx))
             _accumulate(pending, t.ctx, t._oi, s)
     capture = bool(sink.wanted)
-    prev_mode = _grad_state.enabled
-    _grad_state.enabled = create_graph
+    prev_mode = _grad_mode.set_enabled(create_graph)
     try:
         while queue:
-            node = heapq.heappop(queue)[1]
-            entry = pending.pop(id(node))
+            node = heappop(queue)[1]
+            entry = pending.pop(node)
             args = node.args
             if args is None:
                 raise _freed_error(node)
@@ -336,45 +372,39 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 for counter, seen, tensor in versions:
                     if counter[0] != seen or (create_graph and tensor is not None and tensor._version is not counter):
                         raise _modified_error(node, counter[0], seen)
-            nb = node.b
-            out = node.out
             if create_graph:
-                xp = nb.ns
-                ins = args
-                if out is not None:
-                    out = (
-                        tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out))
-                        if multi
-                        else _as_tensor(out, nb, node, 0)
-                    )
+                xp, ins, out = _graph_mode_values(node, multi)
             else:
-                xp = nb.xp
-                ins = node.ins
+                xp, ins, out = node.b.xp, node.ins, node.out
             grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
+            exact = node.exact
             for a, e, g in zip(args, node.next, grads):
                 if e is None or g is None:
                     continue
-                d = a.data
-                if g.shape != d.shape or g.dtype != d.dtype:
-                    g = _fit(xp, g, a)
+                if not exact:
+                    d = a.data
+                    if g.shape != d.shape or g.dtype != d.dtype:
+                        g = _fit(xp, g, a)
                 target = e[0]
-                if isinstance(target, Tensor):
-                    sink.leaf(target, g)
-                    continue
-                k = id(target)
-                if k not in pending:
-                    if target.args is None:
-                        raise _freed_error(target)
-                    heapq.heappush(queue, (-target.seq, target))
-                if target.n_out == 1:
-                    cur = pending.get(k)
-                    pending[k] = g if cur is None else cur + g
-                else:
+                if target.__class__ is not Tensor and not isinstance(target, Tensor):
+                    cur = pending.get(target)
+                    if cur is None:
+                        if target.args is None:
+                            raise _freed_error(target)
+                        heappush(queue, (-target.seq, target))
+                        if target.n_out == 1:
+                            pending[target] = g
+                            continue
+                    elif target.n_out == 1:
+                        pending[target] = cur + g
+                        continue
                     _accumulate(pending, target, e[1], g)
+                else:
+                    sink.leaf(target, g)
             if not retain_graph:
                 node.args = node.ins = node.next = node.out = None
     finally:
-        _grad_state.enabled = prev_mode
+        _grad_mode.set_enabled(prev_mode)
     if inputs is None:
         return None
     for i, g in enumerate(sink.found):
@@ -384,6 +414,15 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "to get None for it"
             )
     return sink.found
+
+
+def _graph_mode_values(node, multi):
+    """What a backward rule reads when the backward pass is recorded: acarray's namespace, the
+    argument tensors, and the saved outputs as tensors whose history is ``node``."""
+    nb, out = node.b, node.out
+    if out is not None:
+        out = tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out)) if multi else _as_tensor(out, nb, node, 0)
+    return nb.ns, node.args, out
 
 
 def _seed(t, s, create_graph):

@@ -7,9 +7,10 @@ import operator
 import array_api_compat as compat
 
 from ._backend import backend_of
-from ._grad_mode import state as _grad_state
+from ._grad_mode import recording
 
 _scalar_types = (int, float, complex)
+_new = object.__new__
 SUPPORTED_API_VERSIONS = ("2023.12", "2024.12", "2025.12")
 
 
@@ -44,11 +45,12 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, data, b):
+    @staticmethod
+    def _wrap(data, b):
         """A new leaf around backend array ``data`` of backend ``b`` (no checks: internal)."""
-        t = object.__new__(cls)
-        if b.array_type is not None and data.__class__ is not b.array_type:
+        t = _new(Tensor)
+        array_type = b.array_type
+        if array_type is not None and data.__class__ is not array_type:
             data = b.xp.asarray(data)  # NumPy ufuncs return scalars for 0-d results
         t.data = data
         t._b = b
@@ -265,7 +267,7 @@ class Tensor:
         leaves saved outputs and views (which share the old one) valid.
         """
         other_rg = isinstance(other, Tensor) and other._rg
-        if _grad_state.enabled and (self._rg or other_rg):
+        if recording() and (self._rg or other_rg):
             if self._rg and self.ctx is None:
                 raise RuntimeError(
                     "a leaf tensor that requires grad cannot be modified in place (its gradient would be "

@@ -25,15 +25,24 @@ def _torch(threads):
 
 
 def verify(name, impls):
-    """acarray's first step must give the hand-written loss and gradients (float32 tolerance)."""
+    """acarray's first step must give the hand-written loss and gradients (float32 tolerance).
+
+    Gradients are compared by relative norm of the difference: with ReLU, an output within
+    rounding of 0 may fall on either side of it in two correct float32 computations. In
+    conv_step one such output moves the input gradient by about 1e-3 relative, while a wrong
+    rule (a missed term, a flipped kernel) moves it by O(1)."""
     loss_a, grads_a = impls["acarray"]()()
     loss_n, grads_n = impls["numpy"]()()
     if not np.allclose(to_host(loss_a), to_host(loss_n), rtol=1e-4, atol=1e-4):
         raise AssertionError(f"{name}: acarray's loss {loss_a} differs from the hand-written {loss_n}")
     for i, (ga, gn) in enumerate(zip(grads_a, grads_n)):
-        ga, gn = to_host(ga), to_host(gn)
-        if ga.shape != gn.shape or not np.allclose(ga, gn, rtol=1e-3, atol=1e-4):
-            raise AssertionError(f"{name}: gradient {i} of acarray differs from the hand-written one")
+        ga, gn = to_host(ga).astype(np.float64), to_host(gn).astype(np.float64)
+        if ga.shape != gn.shape:
+            raise AssertionError(f"{name}: gradient {i} of acarray has shape {ga.shape}, not {gn.shape}")
+        error = np.linalg.norm(ga - gn) / max(np.linalg.norm(gn), 1e-12)
+        if not error <= 1e-2:
+            raise AssertionError(f"{name}: gradient {i} of acarray differs from the hand-written one "
+                                 f"(relative error {error:.2e})")
 
 
 def median_time(step, min_time):

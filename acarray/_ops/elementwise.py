@@ -10,13 +10,12 @@ engine, never by a rule.
 from __future__ import annotations
 
 import cmath
-import functools
 import math
 
-from .._autograd import Op, apply
+from .._autograd import Op, apply, apply_kernel
 from .._backend import backend_of
 from .._tensor import Tensor
-from .common import cj, is_complex, op_class, passthrough, public
+from .common import cj, is_complex, op_class, public
 from .dtype_rules import require, require_promotable
 
 
@@ -33,10 +32,13 @@ class Unary(Op):
         if self.rule is not None:
             return (self.rule(xp, g, x, out),)
         d = self.derivative(xp, x, out)
-        return (g * (xp.conj(d) if self.b.kind(g.dtype) == "c" else d),)
+        return (g * xp.conj(d) if self.is_complex(g) else g * d,)
 
 
 class Binary(Op):
+    """Rules of holomorphic functions with real coefficients are written for real values; for
+    complex ones backward gives them conjugated values, since conj(f'(z)) = f'(conj(z))."""
+
     __slots__ = ()
 
     def forward(self, xp, x1, x2):
@@ -45,10 +47,23 @@ class Binary(Op):
     def backward(self, xp, g, inputs, out):
         x1, x2 = inputs
         e1, e2 = self.next
+        if self.is_complex(g):
+            x1, x2 = cj(xp, x1), cj(xp, x2)
+            out = None if out is None else cj(xp, out)
         return (
             None if e1 is None else self.rule1(xp, g, x1, x2, out),
             None if e2 is None else self.rule2(xp, g, x1, x2, out),
         )
+
+
+class Constant(Op):
+    """A function whose output carries no gradient (comparisons, bitwise and logical functions):
+    its integer or boolean output is never recorded."""
+
+    __slots__ = ()
+
+    def forward(self, xp, *args):
+        return getattr(xp, self.fname)(*args)
 
 
 def _zero(xp, g, *_):
@@ -128,12 +143,12 @@ def _min_weight(xp, g, x1, x2):
 BINARY_RULES = {
     "add": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: g),
     "subtract": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g),
-    "multiply": ("x", lambda xp, g, a, b, y: g * cj(xp, b), lambda xp, g, a, b, y: g * cj(xp, a)),
-    "divide": ("xy", lambda xp, g, a, b, y: g / cj(xp, b), lambda xp, g, a, b, y: -g * cj(xp, y / b)),
+    "multiply": ("x", lambda xp, g, a, b, y: g * b, lambda xp, g, a, b, y: g * a),
+    "divide": ("xy", lambda xp, g, a, b, y: g / b, lambda xp, g, a, b, y: -g * y / b),
     "pow": (
         "xy",
-        lambda xp, g, a, b, y: g * cj(xp, b * a ** (b - 1)),
-        lambda xp, g, a, b, y: g * cj(xp, y * _log(xp, a)),
+        lambda xp, g, a, b, y: g * b * a ** (b - 1),
+        lambda xp, g, a, b, y: g * y * _log(xp, a),
     ),
     "atan2": (
         "x",
@@ -185,31 +200,103 @@ _KINDS_BY_FUNCTION = {
 KINDS = {name: kinds for kinds, names in _KINDS_BY_FUNCTION.items() for name in names.split()}
 
 
-def _unary_function(name, run):
+def _unary_function(name, cls):
+    """The namespace function ``name`` of one argument, recording ``cls``.
+
+    The dtype rules are checked once per backend and dtype; afterwards a tensor argument takes
+    the fast path straight to the backend function (:func:`apply_kernel`)."""
     kinds = KINDS[name]
+    fast = {}  # (backend, dtype) -> _fast_entry(...)
 
     def fn(x, /):
+        if isinstance(x, Tensor):
+            entry = fast.get((x._b, x.data.dtype))
+            if entry is not None:
+                kernel, differentiable, exact, kind = entry
+                return apply_kernel(cls, x._b, kernel, (x,), (x.data,), x._rg and differentiable, exact, kind)
         require(name, kinds, x)
-        return run(x)
+        y = apply(cls, x)
+        if isinstance(x, Tensor):
+            fast[(x._b, x.data.dtype)] = _fast_entry(name, x, y)
+        return y
 
     fn.kinds = kinds
     return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
 
 
-def _binary_function(name, run):
+def _binary_function(name, cls):
+    """The namespace function ``name`` of two arguments, recording ``cls``.
+
+    As for :func:`_unary_function`, keyed by both operands: two tensors' backends and dtypes,
+    or a tensor's and the class of a Python scalar beside it (see :func:`_signature`)."""
     kinds = KINDS[name]
+    fast = {}
 
     def fn(x1, x2, /):
+        if isinstance(x1, Tensor):
+            b = x1._b
+            if isinstance(x2, Tensor):
+                entry = fast.get((b, x1.data.dtype, x2._b, x2.data.dtype))
+                if entry is not None:
+                    kernel, differentiable, exact, kind = entry
+                    return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, x2.data),
+                                        (x1._rg or x2._rg) and differentiable, exact, kind)
+            else:
+                entry = fast.get((b, x1.data.dtype, x2.__class__))
+                if entry is not None:
+                    kernel, differentiable, exact, kind = entry
+                    return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, x2), x1._rg and differentiable,
+                                        exact, kind)
+        elif isinstance(x2, Tensor):
+            entry = fast.get((x2._b, x1.__class__, x2.data.dtype))
+            if entry is not None:
+                kernel, differentiable, exact, kind = entry
+                return apply_kernel(cls, x2._b, kernel, (x1, x2), (x1, x2.data), x2._rg and differentiable,
+                                    exact, kind)
         require(name, kinds, x1, x2)
         require_promotable(name, x1, x2)
-        return run(x1, x2)
+        y = apply(cls, x1, x2)
+        key = _signature(x1, x2)
+        if key is not None:
+            fast[key] = _fast_entry(name, x1 if isinstance(x1, Tensor) else x2, y, len(key) == 3)
+        return y
 
     fn.kinds = kinds
     return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
 
 
-def _recorded(cls):
-    return functools.partial(apply, cls)
+def _fast_entry(name, x, y, exact_possible=True):
+    """What the fast path needs to know about calls like the one that took tensor ``x`` to ``y``
+    (the output dtype follows from the operands' dtypes, so it holds for all of them): the
+    backend function, whether the output is differentiable, whether the gradient of ``x`` comes
+    back in its own shape and dtype (only one tensor operand: nothing broadcasts), and the
+    output's dtype kind."""
+    b = x._b
+    dtype = y.data.dtype
+    return (getattr(b.xp, name), b.is_differentiable(dtype), exact_possible and dtype == x.data.dtype,
+            b.kind(dtype))
+
+
+_SCALAR_CLASSES = (bool, float, complex)
+
+
+def _signature(x1, x2):
+    """The key under which a binary function may skip the dtype rules for operands like these,
+    or None: two tensors of one backend, or a tensor and a Python scalar whose class alone
+    decides the rules (not an int beside an integer tensor: that needs a range check each time;
+    never a raw array, whose class does not say its dtype)."""
+    if isinstance(x1, Tensor):
+        b = x1._b
+        if isinstance(x2, Tensor):
+            return (b, x1.data.dtype, x2._b, x2.data.dtype) if x2._b is b else None
+        tensor, scalar, key = x1, x2, (b, x1.data.dtype, x2.__class__)
+    elif isinstance(x2, Tensor):
+        tensor, scalar, key = x2, x1, (x2._b, x1.__class__, x2.data.dtype)
+    else:
+        return None
+    if scalar.__class__ in _SCALAR_CLASSES or (scalar.__class__ is int and tensor._b.kind(tensor.data.dtype) != "i"):
+        return key
+    return None
 
 
 def _build():
@@ -217,19 +304,19 @@ def _build():
     for name, (reads, d) in UNARY_DERIVATIVES.items():
         cls = op_class(Unary, name, fname=name, derivative=staticmethod(d),
                        saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _unary_function(name, _recorded(cls))
+        functions[name] = _unary_function(name, cls)
     for name, (reads, rule) in UNARY_RULES.items():
         cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads,
                        saves_output="y" in reads)
-        functions[name] = _unary_function(name, _recorded(cls))
+        functions[name] = _unary_function(name, cls)
     for name, (reads, r1, r2) in BINARY_RULES.items():
         cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
                        saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _binary_function(name, _recorded(cls))
+        functions[name] = _binary_function(name, cls)
     for name in NONDIFFERENTIABLE:
-        make = _unary_function if name in ("bitwise_invert", "isfinite", "isinf", "isnan", "signbit",
-                                           "logical_not") else _binary_function
-        functions[name] = make(name, passthrough(name))
+        cls = op_class(Constant, name, fname=name)
+        unary = name in ("bitwise_invert", "isfinite", "isinf", "isnan", "signbit", "logical_not")
+        functions[name] = (_unary_function if unary else _binary_function)(name, cls)
     return functions
 
 
