@@ -2,10 +2,12 @@
 
 Graph model.  A tensor produced by an op keeps that op in ``ctx``; an op keeps
 its arguments (``args``: tensors and constants) and one *edge* per argument:
-``(node, output_index)`` where ``node`` is the argument's own op, or the
-argument itself when it is a leaf that requires grad, or ``None``.  Edges point
-at nodes, not tensors, so that an in-place operation can give a tensor a new
-history without rewriting the edges of ops recorded before it.
+the op that produced the argument, ``(op, output_index)`` when that op has
+several outputs, the argument itself when it is a leaf that requires grad, or
+``None`` (a tensor's ``_oi`` is its output index, None unless its op has several
+outputs).  Edges point at nodes, not tensors, so that an in-place operation can
+give a tensor a new history without rewriting the edges of ops recorded before
+it.
 
 Two modes run the same backward rules.  Normally rules receive raw backend
 arrays and the backend namespace.  With ``create_graph=True`` they receive
@@ -49,6 +51,10 @@ class Op:
     saves_output = False
     is_view = False  # output shares the version counter of args[0]
     changes_backend = False  # output may be an array of another library (to_device)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._saves = (cls.saves_inputs, cls.saves_output, cls.n_out == 1)  # read once per op by _record
 
     def forward(self, xp, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -176,16 +182,17 @@ def _record(op, b, args, raw, out, exact=False, kind=None):
     the versions of what backward reads, and a sequence number: an op is always numbered after
     the ops that produced its inputs, so decreasing numbers are a topological order for backward.
     """
+    saves_inputs, saves_output, single = op._saves
     edges = []
-    versions = [] if op.saves_inputs else None
+    versions = [] if saves_inputs or saves_output else None
     for a in args:
         if isinstance(a, Tensor):
             if a._rg:
                 c = a.ctx
-                edges.append((a, 0) if c is None else (c, a._oi))
+                edges.append(a if c is None else c if a._oi is None else (c, a._oi))
             else:
                 edges.append(None)
-            if versions is not None:
+            if saves_inputs:
                 versions.append((a._version, a._version[0], a))
         else:
             edges.append(None)
@@ -197,21 +204,20 @@ def _record(op, b, args, raw, out, exact=False, kind=None):
     op.seq = next(_SEQ)
     op.exact = exact
     op.kind = kind
-    if op.saves_output:
-        if versions is None:
-            versions = []
-        if op.n_out == 1:
+    op.versions = versions
+    if single:
+        if saves_output:
             versions.append((out._version, out._version[0], None))
             op.out = out.data
         else:
-            versions.extend((t._version, t._version[0], None) for t in out)
-            op.out = tuple(t.data for t in out)
-    else:
-        op.out = None
-    op.versions = versions
-    if op.n_out == 1:
+            op.out = None
         out.ctx = op
         out._rg = True
+    elif saves_output:
+        versions.extend((t._version, t._version[0], None) for t in out)
+        op.out = tuple(t.data for t in out)
+    else:
+        op.out = None
 
 
 # -- backward ----------------------------------------------------------------------
@@ -225,9 +231,14 @@ def _freed_error(op):
     )
 
 
+def edge_target(edge) -> tuple:
+    """``(node, output_index)`` for an edge of :attr:`Op.next` (index None: the node's only output)."""
+    return edge if edge.__class__ is tuple else (edge, None)
+
+
 def _accumulate(pending, node, oi, g):
     """Add ``g`` to what output ``oi`` of ``node`` has received (a list per multi-output node)."""
-    if node.n_out == 1:
+    if oi is None:
         cur = pending.get(node)
         pending[node] = g if cur is None else cur + g
     else:
@@ -302,7 +313,7 @@ class _Sink:
         if self.found is None:
             _store_grad(t, g)
         else:
-            i = self.wanted.get((id(t), 0))
+            i = self.wanted.get((id(t), None))
             if i is not None:
                 self.found[i] = g if self.found[i] is None else self.found[i] + g
 
@@ -362,11 +373,14 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             args = node.args
             if args is None:
                 raise _freed_error(node)
-            multi = node.n_out != 1
+            multi = entry.__class__ is list  # what multi-output ops receive, see _accumulate
             if capture or node.retained:
-                for oi, g in enumerate(entry if multi else (entry,)):
-                    if g is not None:
-                        sink.op_output(node, oi, g)
+                if multi:
+                    for oi, g in enumerate(entry):
+                        if g is not None:
+                            sink.op_output(node, oi, g)
+                else:
+                    sink.op_output(node, None, entry)
             versions = node.versions
             if versions:
                 for counter, seen, tensor in versions:
@@ -385,22 +399,22 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     d = a.data
                     if g.shape != d.shape or g.dtype != d.dtype:
                         g = _fit(xp, g, a)
-                target = e[0]
-                if target.__class__ is not Tensor and not isinstance(target, Tensor):
-                    cur = pending.get(target)
-                    if cur is None:
-                        if target.args is None:
-                            raise _freed_error(target)
-                        heappush(queue, (-target.seq, target))
-                        if target.n_out == 1:
-                            pending[target] = g
-                            continue
-                    elif target.n_out == 1:
-                        pending[target] = cur + g
+                if isinstance(e, Tensor):
+                    sink.leaf(e, g)
+                    continue
+                target, oi = (e, None) if e.__class__ is not tuple else e
+                cur = pending.get(target)
+                if cur is None:
+                    if target.args is None:
+                        raise _freed_error(target)
+                    heappush(queue, (-target.seq, target))
+                    if oi is None:
+                        pending[target] = g
                         continue
-                    _accumulate(pending, target, e[1], g)
-                else:
-                    sink.leaf(target, g)
+                elif oi is None:
+                    pending[target] = cur + g
+                    continue
+                _accumulate(pending, target, oi, g)
             if not retain_graph:
                 node.args = node.ins = node.next = node.out = None
     finally:
@@ -421,7 +435,7 @@ def _graph_mode_values(node, multi):
     argument tensors, and the saved outputs as tensors whose history is ``node``."""
     nb, out = node.b, node.out
     if out is not None:
-        out = tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out)) if multi else _as_tensor(out, nb, node, 0)
+        out = tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out)) if multi else _as_tensor(out, nb, node, None)
     return nb.ns, node.args, out
 
 

@@ -43,7 +43,8 @@ class Backend:
     per-dtype caches keyed by the dtype objects of real arrays.
     """
 
-    __slots__ = ("xp", "name", "writeable", "array_type", "_ns", "_kind", "_differentiable", "_array_types")
+    __slots__ = ("xp", "name", "writeable", "array_type", "scalars_as_arrays", "_ns", "_kind", "_differentiable",
+                 "_array_types")
 
     def __init__(self, xp, name: str):
         self.xp = xp
@@ -52,6 +53,9 @@ class Backend:
         self.writeable = name != "jax"
         # NumPy ufuncs turn 0-d results into scalars; Tensor._wrap turns them back.
         self.array_type = xp.asarray(0).__class__ if name == "numpy" else None
+        # NumPy's ufuncs take a slower path for a Python scalar operand (weak promotion, NEP 50)
+        # than for a 0-d array of the result's dtype, which gives the same values.
+        self.scalars_as_arrays = name == "numpy"
         self._ns = None
         self._kind: dict = {}
         self._differentiable: dict = {}

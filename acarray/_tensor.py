@@ -39,7 +39,7 @@ class Tensor:
         self._b = backend_of(data)
         self.grad = None
         self.ctx = None
-        self._oi = 0
+        self._oi = None
         self._version = [0]
         self._rg = False
         if requires_grad:
@@ -56,7 +56,7 @@ class Tensor:
         t._b = b
         t.grad = None
         t.ctx = None
-        t._oi = 0
+        t._oi = None
         t._version = [0]
         t._rg = False
         return t

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from ._autograd import edge_target
 from ._tensor import Tensor
 
 
@@ -52,7 +53,7 @@ def _graph(root: Tensor, names: dict | None):
         for arg, edge in zip(op.args, op.next):
             if not isinstance(arg, Tensor):
                 continue
-            producer = edge[0] if edge is not None else None
+            producer = edge_target(edge)[0] if edge is not None else None
             if producer is None or isinstance(producer, Tensor):
                 edges.append((add_tensor(arg, "" if arg.requires_grad else "const"), key(op, "op"), None))
                 continue

@@ -32,7 +32,9 @@ class Unary(Op):
         if self.rule is not None:
             return (self.rule(xp, g, x, out),)
         d = self.derivative(xp, x, out)
-        return (g * xp.conj(d) if self.is_complex(g) else g * d,)
+        if self.kind == "f" or not self.is_complex(g):
+            return (g * d,)
+        return (g * xp.conj(d),)
 
 
 class Binary(Op):
@@ -47,7 +49,7 @@ class Binary(Op):
     def backward(self, xp, g, inputs, out):
         x1, x2 = inputs
         e1, e2 = self.next
-        if self.is_complex(g):
+        if self.kind != "f" and self.is_complex(g):
             x1, x2 = cj(xp, x1), cj(xp, x2)
             out = None if out is None else cj(xp, out)
         return (
@@ -212,7 +214,7 @@ def _unary_function(name, cls):
         if isinstance(x, Tensor):
             entry = fast.get((x._b, x.data.dtype))
             if entry is not None:
-                kernel, differentiable, exact, kind = entry
+                kernel, differentiable, exact, kind, _ = entry
                 return apply_kernel(cls, x._b, kernel, (x,), (x.data,), x._rg and differentiable, exact, kind)
         require(name, kinds, x)
         y = apply(cls, x)
@@ -238,43 +240,63 @@ def _binary_function(name, cls):
             if isinstance(x2, Tensor):
                 entry = fast.get((b, x1.data.dtype, x2._b, x2.data.dtype))
                 if entry is not None:
-                    kernel, differentiable, exact, kind = entry
+                    kernel, differentiable, exact, kind, _ = entry
                     return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, x2.data),
                                         (x1._rg or x2._rg) and differentiable, exact, kind)
             else:
                 entry = fast.get((b, x1.data.dtype, x2.__class__))
                 if entry is not None:
-                    kernel, differentiable, exact, kind = entry
-                    return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, x2), x1._rg and differentiable,
+                    kernel, differentiable, exact, kind, consts = entry
+                    c = x2 if consts is None else consts.get(x2)
+                    if c is None:
+                        c = _scalar_operand(consts, x2, x1)
+                    return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, c), x1._rg and differentiable,
                                         exact, kind)
         elif isinstance(x2, Tensor):
             entry = fast.get((x2._b, x1.__class__, x2.data.dtype))
             if entry is not None:
-                kernel, differentiable, exact, kind = entry
-                return apply_kernel(cls, x2._b, kernel, (x1, x2), (x1, x2.data), x2._rg and differentiable,
+                kernel, differentiable, exact, kind, consts = entry
+                c = x1 if consts is None else consts.get(x1)
+                if c is None:
+                    c = _scalar_operand(consts, x1, x2)
+                return apply_kernel(cls, x2._b, kernel, (x1, x2), (c, x2.data), x2._rg and differentiable,
                                     exact, kind)
         require(name, kinds, x1, x2)
         require_promotable(name, x1, x2)
         y = apply(cls, x1, x2)
         key = _signature(x1, x2)
         if key is not None:
-            fast[key] = _fast_entry(name, x1 if isinstance(x1, Tensor) else x2, y, len(key) == 3)
+            fast[key] = _fast_entry(name, x1 if isinstance(x1, Tensor) else x2, y, "scalar" if len(key) == 3 else "tensor")
         return y
 
     fn.kinds = kinds
     return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
 
 
-def _fast_entry(name, x, y, exact_possible=True):
-    """What the fast path needs to know about calls like the one that took tensor ``x`` to ``y``
-    (the output dtype follows from the operands' dtypes, so it holds for all of them): the
-    backend function, whether the output is differentiable, whether the gradient of ``x`` comes
-    back in its own shape and dtype (only one tensor operand: nothing broadcasts), and the
-    output's dtype kind."""
+def _fast_entry(name, x, y, other=None):
+    """What the fast path needs to know about calls like the one that took tensor ``x`` (and
+    ``other``: None, "scalar" or "tensor") to ``y``; the output dtype follows from the operands'
+    dtypes, so this holds for all of them: the backend function, whether the output is
+    differentiable, whether the gradient of ``x`` comes back in its own shape and dtype (not
+    beside another tensor, which may broadcast), the output's dtype kind, and a cache of Python
+    scalars as 0-d arrays of ``x``'s dtype where the backend computes faster with those."""
     b = x._b
     dtype = y.data.dtype
-    return (getattr(b.xp, name), b.is_differentiable(dtype), exact_possible and dtype == x.data.dtype,
-            b.kind(dtype))
+    exact = other != "tensor" and dtype == x.data.dtype
+    consts = {} if other == "scalar" and exact and b.scalars_as_arrays else None
+    return (getattr(b.xp, name), b.is_differentiable(dtype), exact, b.kind(dtype), consts)
+
+
+def _scalar_operand(consts, value, x):
+    """``value`` as a 0-d array of tensor ``x``'s dtype (the result's), remembered in ``consts``
+    (up to 64 values).  Zeros and NaN stay Python scalars: -0.0 == 0.0 would share one entry and
+    NaN never finds its own."""
+    if value == 0 or value != value:
+        return value
+    c = x._b.xp.asarray(value, dtype=x.data.dtype)
+    if len(consts) < 64:
+        consts[value] = c
+    return c
 
 
 _SCALAR_CLASSES = (bool, float, complex)
