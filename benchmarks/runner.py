@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import platform
+import random
 import statistics
 import time
 import tracemalloc
@@ -45,21 +46,31 @@ def verify(name, impls):
                                  f"(relative error {error:.2e})")
 
 
-def median_time(step, min_time):
-    """Median wall time of ``step`` after a warm-up, over at least 5 runs and ``min_time`` seconds.
+def median_times(steps, min_time):
+    """Median wall time of each step of ``steps`` (name -> step) after a warm-up.
 
-    Every step ends by reading its loss as a Python number, which waits for a GPU to finish."""
-    step()
-    times = []
-    start = time.perf_counter()
-    while len(times) < 5 or time.perf_counter() - start < min_time:
-        gc.collect()
-        t = time.perf_counter()
+    The steps take turns, one call each per round in a shuffled order, for at least 5 rounds
+    and ``min_time`` seconds (at most 200 rounds), so that a slow spell of a shared machine, or
+    threads still spinning after the previous step, slow all of them alike and their ratios
+    stay meaningful.  Every step ends by reading its loss as a Python
+    number, which waits for a GPU to finish."""
+    for step in steps.values():
         step()
-        times.append(time.perf_counter() - t)
-        if len(times) >= 200:
-            break
-    return statistics.median(times)
+    times = {name: [] for name in steps}
+    order = list(steps)
+    shuffle = random.Random(0).shuffle
+    start = time.perf_counter()
+    rounds = 0
+    while rounds < 5 or (time.perf_counter() - start < min_time and rounds < 200):
+        shuffle(order)
+        for name in order:
+            step = steps[name]
+            gc.collect()
+            t = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - t)
+        rounds += 1
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def peak_memory(step):
@@ -83,8 +94,8 @@ def run_gpu(args):
     ns = acarray.namespace("cupy")
     impls = build_mlp_large(np.random.default_rng(0), ns=ns, torch_device="cuda")
     verify("mlp_large (GPU)", {"acarray": impls["acarray"], "numpy": impls["torch"]})
-    t_a = median_time(impls["acarray"](), args.min_time)
-    t_t = median_time(impls["torch"](), args.min_time)
+    medians = median_times({"acarray": impls["acarray"](), "torch": impls["torch"]()}, args.min_time)
+    t_a, t_t = medians["acarray"], medians["torch"]
     speed = t_t / t_a
     print(f"mlp_large on GPU: acarray/CuPy {t_a * 1e3:.2f} ms/step, PyTorch CUDA {t_t * 1e3:.2f} ms/step, "
           f"acarray's speed {speed:.2f}x PyTorch's (target >= 0.80)")
@@ -105,10 +116,9 @@ def run(args):
         impls = w.build(rng)
         verify(w.name, impls)
         row = {"workload": w.name, "description": w.description, "target": w.target}
-        for impl in ("numpy", "acarray", "torch"):
-            if impl == "torch" and torch is None:
-                continue
-            t = median_time(impls[impl](), args.min_time)
+        names = ("numpy", "acarray", "torch") if torch is not None else ("numpy", "acarray")
+        medians = median_times({impl: impls[impl]() for impl in names}, args.min_time)
+        for impl, t in medians.items():
             row[impl] = t / w.unit_ops
         row["ratio"] = row["acarray"] / row["numpy"]
         if "torch" in row:
