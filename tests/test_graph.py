@@ -376,3 +376,45 @@ def test_requires_grad_switch(xp):
         (x * 2).requires_grad_(False)
     x.requires_grad_(False)
     assert not (x * 2).requires_grad
+
+
+def test_no_grad_in_another_thread_leaves_recording_here_on():
+    from acarray import _grad_mode
+
+    x = acarray.asarray([1.0, 2.0], requires_grad=True)
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_no_grad():
+        with acarray.no_grad():
+            entered.set()
+            release.wait()
+
+    other = threading.Thread(target=hold_no_grad)
+    other.start()
+    entered.wait()
+    try:
+        assert _grad_mode.disabled_threads == 1
+        assert (x * 2.0).requires_grad
+        with acarray.no_grad():
+            assert not (x * 2.0).requires_grad
+        assert (x * 2.0).requires_grad
+    finally:
+        release.set()
+        other.join()
+    assert _grad_mode.disabled_threads == 0
+
+
+def test_python_scalars_beside_tensors_keep_their_values_on_the_fast_path(xp):
+    x = xp.asarray(xp.asarray(np.array([1.0, -2.0], dtype=np.float32)), requires_grad=True)
+    for _ in range(2):  # the second round takes the fast path
+        np.testing.assert_array_equal(to_numpy(xp.copysign(x, -0.0)), [-1.0, -2.0])
+        np.testing.assert_array_equal(to_numpy(xp.copysign(x, 0.0)), [1.0, 2.0])
+        assert np.all(np.isnan(to_numpy(x * float("nan"))))
+        z = x * (1 + 2j)
+        np.testing.assert_allclose(to_numpy(z), [1 + 2j, -2 - 4j])
+        y = 3.0 / x
+        assert y.dtype == x.dtype
+        np.testing.assert_allclose(to_numpy(y), [3.0, -1.5])
+        x.grad = None
+        xp.sum(xp.real(z) * 2.5 + y).backward()
+        np.testing.assert_allclose(to_numpy(x.grad), [2.5 - 3.0, 2.5 - 0.75])
