@@ -52,8 +52,8 @@ def median_times(steps, min_time):
     The steps take turns, one call each per round in a shuffled order, for at least 5 rounds
     and ``min_time`` seconds (at most 200 rounds), so that a slow spell of a shared machine, or
     threads still spinning after the previous step, slow all of them alike and their ratios
-    stay meaningful.  Every step ends by reading its loss as a Python
-    number, which waits for a GPU to finish."""
+    stay meaningful.  Every step ends by reading its loss as a Python number, which waits for
+    a GPU to finish."""
     for step in steps.values():
         step()
     times = {name: [] for name in steps}

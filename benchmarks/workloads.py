@@ -37,7 +37,6 @@ def to_host(a) -> np.ndarray:
     return np.asarray(a)
 
 
-
 # -- op_chain: dispatch overhead ------------------------------------------------------
 
 CHAIN_ROUNDS = 40  # 5 element-wise ops a round: 200 ops
