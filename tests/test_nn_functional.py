@@ -43,13 +43,18 @@ PROBS = np.random.default_rng(6).dirichlet(np.ones(4), size=6)
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("case", [
-    "indices", "ignore_index", "label_smoothing", "probabilities", "probabilities_smoothing", "spatial",
+    "indices", "ignore_index", "ignore_index_in_range", "ignore_index_smoothing", "label_smoothing",
+    "probabilities", "probabilities_smoothing", "spatial",
 ])
 def test_cross_entropy_matches_torch(case, reduction):
     options = {"reduction": reduction}
     logits, target = LOGITS, LABELS
     if case == "ignore_index":
         target = np.array([0, -100, 1, -100, 2, 3])
+    elif case == "ignore_index_in_range":  # a class index that is skipped
+        options["ignore_index"] = 1
+    elif case == "ignore_index_smoothing":
+        target, options["label_smoothing"] = np.array([0, -100, 1, -100, 2, 3]), 0.2
     elif case == "label_smoothing":
         options["label_smoothing"] = 0.2
     elif case == "probabilities":
@@ -97,8 +102,9 @@ def test_loss_errors_name_the_shapes_and_values():
         F.mse_loss(x, acarray.zeros((4,)))
     with pytest.raises(F.ShapeError, match=r"need class indices of shape \(4,\), got \(4, 1\)"):
         F.cross_entropy(x, acarray.zeros((4, 1), dtype=acarray.int64))
-    with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\)"):
-        F.cross_entropy(x, acarray.asarray(np.array([0, 1, 3, 0])))
+    for labels in ([0, 1, 3, 0], [0, -1, 2, 0], [0, -100, 3, 0]):
+        with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\) or equal ignore_index=-100"):
+            F.cross_entropy(x, acarray.asarray(np.array(labels)))
     with pytest.raises(ValueError, match="reduction must be"):
         F.mse_loss(x, x, reduction="average")
     with pytest.raises(ValueError, match="reduction must be"):
@@ -123,6 +129,8 @@ FUSED = {
     "log_softmax": ([(3, 4)], F.log_softmax),
     "layer_norm": ([(2, 3, 4), (3, 4), (3, 4)], lambda x, w, b: F.layer_norm(x, (3, 4), w, b)),
     "cross_entropy": ([(4, 3)], lambda x: F.cross_entropy(x, acarray.asarray(np.array([0, 2, 1, 2])), label_smoothing=0.1)),
+    "cross_entropy_ignored_rows": ([(4, 3)], lambda x: F.cross_entropy(x, acarray.asarray(np.array([0, -100, 1, 2])),
+                                                                       reduction="none")),
     "conv2d": ([(1, 2, 4, 3), (2, 1, 2, 2), (2,)], lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, groups=2)),
     "conv1d": ([(1, 2, 5), (3, 2, 2)], lambda x, w: F.conv1d(x, w, dilation=2)),
     "conv_transpose2d": ([(1, 2, 2, 3), (2, 2, 2, 2)], lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1)),

@@ -304,18 +304,19 @@ def _rows(x):
 def _count_valid_labels(name, labels, n_classes, ignore_index) -> int:
     """How many class indices are not ``ignore_index``; raises for any outside ``[0, n_classes)``.
 
-    Works on the raw arrays: these are checks, not part of the graph.
+    Works on the raw arrays: these are checks, not part of the graph.  The
+    common case, every index in range and ``ignore_index`` outside it, costs
+    two reductions and one host sync.
     """
-    xp = labels.__array_namespace__().backend.xp
+    xp = labels._b.xp
     raw = labels.data
+    n = raw.shape[0]
+    if n and not 0 <= ignore_index < n_classes and bool((xp.min(raw) >= 0) & (xp.max(raw) < n_classes)):
+        return n
     valid = raw != ignore_index
     if bool(xp.any(xp.logical_and(valid, xp.logical_or(raw < 0, raw >= n_classes)))):
         raise ValueError(f"{name}: class indices must be in [0, {n_classes}) or equal ignore_index={ignore_index}")
     return int(xp.sum(xp.astype(valid, xp.int32)))
-
-
-def _is_index_target(ns, target) -> bool:
-    return not ns.isdtype(target.dtype, ("real floating", "complex floating"))
 
 
 def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
@@ -331,7 +332,7 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
     if input.ndim < 2:
         raise ShapeError(f"cross_entropy: expected logits of shape (N, C, ...), got shape {tuple(input.shape)}")
     n_classes = input.shape[1]
-    if _is_index_target(ns, target):
+    if not target._b.is_differentiable(target.dtype):  # class indices
         if tuple(target.shape) != (input.shape[0], *input.shape[2:]):
             raise ShapeError(f"cross_entropy: logits of shape {tuple(input.shape)} need class indices of shape "
                              f"{(input.shape[0], *input.shape[2:])}, got {tuple(target.shape)}")
@@ -339,7 +340,8 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
         count = _count_valid_labels("cross_entropy", labels, n_classes, ignore_index)
         _check_reduction(reduction)
         scale = None if reduction == "none" else 1.0 if reduction == "sum" else 1 / max(count, 1)
-        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
+        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels,
+                     ignore_index=ignore_index if count < labels.shape[0] else None,
                      smoothing=label_smoothing, scale=scale)
         return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else loss
     _check_same_shape("cross_entropy", input, target)

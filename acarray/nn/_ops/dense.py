@@ -88,35 +88,43 @@ class Softmax(Op):
 class SoftmaxCrossEntropy(Op):
     """Loss ``-sum(q * log_softmax(logits))`` per row, for logits ``(N, C)`` and class indices ``(N,)``.
 
-    ``q`` is the one-hot target smoothed by ``smoothing``; rows whose target is
-    ``ignore_index`` give 0.  With ``scale`` set the op returns the sum of the
-    rows times ``scale`` (the reduction folded in); otherwise the ``(N,)`` rows.
-    The gradient is ``g * (softmax - q)``.
+    ``q`` is the one-hot target smoothed by ``smoothing``, zeroed in rows whose
+    target is ``ignore_index`` (None when no row is ignored, which spares that
+    mask).  With ``scale`` set the op returns the sum of the rows times
+    ``scale`` (the reduction folded in); otherwise the ``(N,)`` rows.  The
+    gradient is ``g * (softmax * keep - q)``, ``keep`` being 0 in ignored rows.
     """
 
     saves_inputs = True
 
     def _parts(self, xp, logits, target):
+        """Log-probabilities, ``q``, and ``keep`` as an ``(N, 1)`` column of 0/1 (None: all rows kept)."""
         n_classes = logits.shape[1]
-        s = logits - xp.max(logits, axis=1, keepdims=True)
-        logp = s - xp.log(xp.sum(xp.exp(s), axis=1, keepdims=True))
+        logp = logits - xp.max(logits, axis=1, keepdims=True)
+        logp = logp - xp.log(xp.sum(xp.exp(logp), axis=1, keepdims=True))
         q = one_hot(xp, target, n_classes, logits.dtype)
         if self.smoothing:
             q = q * (1 - self.smoothing) + self.smoothing / n_classes
-        keep = xp.astype(target != self.ignore_index, logits.dtype)
+        keep = None
+        if self.ignore_index is not None:
+            keep = xp.astype(xp.reshape(target, (-1, 1)) != self.ignore_index, logits.dtype)
+            q = q * keep
         return logp, q, keep
 
     def forward(self, xp, logits, target, *, ignore_index, smoothing, scale=None):
         self.ignore_index, self.smoothing, self.scale = ignore_index, smoothing, scale
-        self.parts = logp, q, keep = self._parts(xp, logits, target)
-        rows = -xp.sum(q * logp, axis=1) * keep
-        return rows if scale is None else xp.sum(rows) * scale
+        self.parts = logp, q, _ = self._parts(xp, logits, target)
+        if scale is None:
+            return -xp.sum(q * logp, axis=1)
+        return xp.sum(q * logp) * -scale
 
     def backward(self, xp, g, inputs, out):
         # Recorded backward passes recompute the parts from the inputs, so that they differentiate again.
         logp, q, keep = self._parts(xp, *inputs) if isinstance(inputs[0], Tensor) else self.parts
-        weight = g * keep if self.scale is None else (g * self.scale) * keep
-        return (xp.expand_dims(weight, axis=1) * (xp.exp(logp) - q), None)
+        p = xp.exp(logp)
+        d = (p if keep is None else p * keep) - q
+        d *= g * self.scale if self.scale is not None else xp.reshape(g, (-1, 1))  # d is fresh; Sub saves nothing
+        return (d, None)
 
 
 class LayerNorm(Op):
