@@ -9,7 +9,9 @@ never calls ``array_api_compat.array_namespace`` or ``isdtype``.
 from __future__ import annotations
 
 import importlib
+import operator
 import os
+import types
 
 import array_api_compat as compat
 
@@ -47,7 +49,7 @@ class Backend:
                  "_array_types")
 
     def __init__(self, xp, name: str):
-        self.xp = xp
+        self.xp = _with_native_functions(xp, name)
         self.name = name
         # JAX arrays are immutable; everything else supports __setitem__.
         self.writeable = name != "jax"
@@ -135,6 +137,33 @@ class Backend:
         return xp.matmul(xp.reshape(values, (1, -1)), onehot)[0, ...]
 
 
+def _with_native_functions(xp, name):
+    """``xp``; for NumPy, a copy of the namespace that reaches NumPy's C entry points directly
+    where array-api-compat and NumPy add only Python layers around them: ``matmul`` and
+    ``matrix_transpose`` (compat's pass-through wrappers) and the reductions ``sum``, ``prod``,
+    ``max`` and ``min`` (NumPy's own, which re-dispatch to their ufunc's ``reduce``).  Results are
+    the same; a fused layer calls these several times per step."""
+    if name != "numpy":
+        return xp
+    np = importlib.import_module("numpy")
+    fast = types.ModuleType(xp.__name__, xp.__doc__)
+    fast.__dict__.update(vars(xp))
+    fast.matmul = np.matmul
+    if hasattr(np.ndarray, "mT"):  # NumPy 2
+        fast.matrix_transpose = operator.attrgetter("mT")
+    for fname, ufunc in (("sum", np.add), ("prod", np.multiply), ("max", np.maximum), ("min", np.minimum)):
+        if getattr(xp, fname) is getattr(np, fname):  # not a compat wrapper that adjusts NumPy's result
+            setattr(fast, fname, _reduction(ufunc.reduce))
+    return fast
+
+
+def _reduction(reduce):
+    def reduction(x, /, *, axis=None, dtype=None, keepdims=False):
+        return reduce(x, axis, dtype, None, keepdims)
+
+    return reduction
+
+
 _BY_NAME: dict[str, Backend] = {}
 _BY_TYPE: dict[type, Backend] = {}
 
@@ -156,11 +185,18 @@ def backend_named(name: str) -> Backend:
             xp = importlib.import_module(_NAMESPACE_MODULES[name])
         except ImportError as e:
             raise ImportError(f"acarray backend {name!r} needs {name} installed: {e}") from e
-        b = _BY_NAME[name] = Backend(xp, name)
+        b = _new_backend(xp, name)
     return b
 
 
 _BY_NAMESPACE: dict[int, Backend] = {}
+
+
+def _new_backend(xp, name: str) -> Backend:
+    """A backend for namespace ``xp``, found from now on by its name and by both namespace objects."""
+    b = _BY_NAME[name] = Backend(xp, name)
+    _BY_NAMESPACE[id(xp)] = _BY_NAMESPACE[id(b.xp)] = b
+    return b
 
 
 def backend_for_namespace(xp) -> Backend:
@@ -170,7 +206,7 @@ def backend_for_namespace(xp) -> Backend:
         name = _name_of(xp)
         b = _BY_NAME.get(name)
         if b is None:
-            b = _BY_NAME[name] = Backend(xp, name)
+            b = _new_backend(xp, name)
         _BY_NAMESPACE[id(xp)] = b
     return b
 

@@ -133,3 +133,39 @@ def test_unique_all_on_every_backend(xp):
     for got, want in zip(r, expected):  # values, first indices, inverse indices, counts
         np.testing.assert_array_equal(to_numpy(got), np.reshape(want, to_numpy(got).shape))
     assert r.inverse_indices.shape == x.shape and not r.values.requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32", "uint64", "float16", "float32", "float64",
+                                   "complex64"])
+def test_numpy_backend_native_functions_agree_with_array_api_compat(dtype):
+    """The NumPy backend reaches matmul, matrix_transpose and the reductions without compat's
+    and NumPy's Python layers; values, dtypes and shapes must not change."""
+    import array_api_compat.numpy as cnp
+    import numpy as np
+
+    from acarray._backend import backend_named
+
+    fast = backend_named("numpy").xp
+    assert fast.sum is not cnp.sum and fast.matmul is not cnp.matmul
+    x = (np.arange(24).reshape(2, 3, 4) % 5).astype(dtype)
+    empty = np.zeros((0, 3), dtype=dtype)
+    cases = [(name, a, kw) for name in ("sum", "prod", "max", "min")
+             for a in (x, x[0, 0, 0], empty)
+             for kw in ({}, {"axis": 1}, {"axis": (0, 2), "keepdims": True}, {"axis": -1, "keepdims": True})
+             if a.ndim >= 3 or not kw]
+    cases += [("matrix_transpose", x, {})]
+    if dtype != "bool":
+        cases += [("matmul", x, {"other": np.ones((4, 2), dtype=dtype)})]
+    for name, a, kw in cases:
+        args = (a, kw.pop("other")) if "other" in kw else (a,)
+        try:
+            expected = getattr(cnp, name)(*args, **kw)
+        except ValueError as e:  # max and min of an empty array
+            with pytest.raises(ValueError, match="zero-size"):
+                getattr(fast, name)(*args, **kw)
+            assert "zero-size" in str(e)
+            continue
+        got = getattr(fast, name)(*args, **kw)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype, (name, kw)
+        assert np.asarray(got).shape == np.asarray(expected).shape, (name, kw)
+        np.testing.assert_array_equal(got, expected)
