@@ -365,7 +365,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 heappush(queue, (-t.ctx.seq, t.ctx))
             _accumulate(pending, t.ctx, t._oi, s)
     capture = bool(sink.wanted)
-    prev_mode = _grad_mode.set_enabled(create_graph)
+    # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
+    prev_mode = _grad_mode.set_enabled(True) if create_graph else None
     try:
         while queue:
             node = heappop(queue)[1]
@@ -418,7 +419,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             if not retain_graph:
                 node.args = node.ins = node.next = node.out = None
     finally:
-        _grad_mode.set_enabled(prev_mode)
+        if create_graph:
+            _grad_mode.set_enabled(prev_mode)
     if inputs is None:
         return None
     for i, g in enumerate(sink.found):

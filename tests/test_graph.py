@@ -147,6 +147,23 @@ def test_no_grad_context_and_decorator(xp):
     assert acarray.is_grad_enabled()
 
 
+def test_backward_leaves_grad_mode_as_it_was_and_create_graph_records_under_no_grad(xp):
+    x = leaf(xp, [2.0])
+    xp.sum(x ** 3).backward()
+    assert acarray.is_grad_enabled()
+    with acarray.no_grad():
+        y = xp.sum(x ** 3)  # x requires grad, but nothing is recorded here
+        assert not y.requires_grad
+        assert not acarray.is_grad_enabled()
+    y = xp.sum(x ** 3)
+    with acarray.no_grad():
+        (g,) = autograd.grad(y, [x], create_graph=True)
+        assert not acarray.is_grad_enabled()
+    assert g.requires_grad  # 3 x**2, recorded
+    (h,) = autograd.grad(xp.sum(g), [x])
+    np.testing.assert_allclose(to_numpy(h), [12.0])
+
+
 def test_no_grad_is_thread_local():
     import acarray as xp
 
