@@ -1,0 +1,45 @@
+"""The benchmark harness: its correctness check catches wrong answers, and its timing loop runs
+each implementation as often as it says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.runner import median_times, verify
+from benchmarks.workloads import WORKLOADS
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
+def test_acarray_matches_the_hand_written_step(workload):
+    if workload.name == "mlp_digits":
+        pytest.importorskip("sklearn")
+    verify(workload.name, workload.build(np.random.default_rng(0)))
+
+
+def _impls(loss, grad):
+    return {"acarray": lambda: lambda: (loss, [grad]), "numpy": lambda: lambda: (1.0, [np.ones(3)])}
+
+
+def test_verify_rejects_a_wrong_loss_or_gradient():
+    verify("same", _impls(1.0, np.ones(3)))
+    with pytest.raises(AssertionError, match="acarray's loss 1.5 differs"):
+        verify("loss", _impls(1.5, np.ones(3)))
+    with pytest.raises(AssertionError, match="gradient 0 of acarray differs"):
+        verify("grad", _impls(1.0, np.array([1.0, 1.0, 1.1])))
+    with pytest.raises(AssertionError, match="has shape"):
+        verify("shape", _impls(1.0, np.ones(4)))
+
+
+def test_median_times_runs_warm_up_then_untimed_and_timed_steps_in_turns():
+    calls = {"a": 0, "b": 0}
+
+    def counter(name):
+        def step():
+            calls[name] += 1
+
+        return step
+
+    medians = median_times({"a": counter("a"), "b": counter("b")}, min_time=0, run_length=3)
+    assert set(medians) == {"a", "b"} and all(t >= 0 for t in medians.values())
+    assert calls == {"a": 1 + 5 * 4, "b": 1 + 5 * 4}  # warm-up, then 5 rounds of 1 untimed + 3 timed
