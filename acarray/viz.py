@@ -53,7 +53,7 @@ def _graph(root: Tensor, names: dict | None):
         for arg, edge in zip(op.args, op.next):
             if not isinstance(arg, Tensor):
                 continue
-            producer = edge_target(edge)[0] if edge is not None else None
+            producer = edge_target(edge)[0]  # None for an argument that needs no gradient
             if producer is None or isinstance(producer, Tensor):
                 edges.append((add_tensor(arg, "" if arg.requires_grad else "const"), key(op, "op"), None))
                 continue
