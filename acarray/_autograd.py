@@ -143,15 +143,16 @@ def apply(cls, *args, **params):
     return t
 
 
-def apply_kernel(cls, b, kernel, args, raw, record, exact, kind):
+def apply_kernel(cls, b, kernel, args, raw, record, exact, kind, only=None):
     """:func:`apply` for a single-output op whose caller has resolved the backend ``b``, the raw
     values ``raw``, the backend function computing the forward pass (``kernel(*raw)``), whether
     a gradient is needed (``record``: an argument requires grad and the output dtype is
-    differentiable) and the op's ``exact`` and ``kind`` (see :class:`Op`).  The element-wise
-    functions call this on their fast path."""
+    differentiable), the op's ``exact`` and ``kind`` (see :class:`Op`) and, where one argument
+    alone is a tensor, that tensor (``only``).  The element-wise functions call this on their
+    fast path."""
     t = _wrap(kernel(*raw), b)
     if record and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
-        _record(cls(), b, args, raw, t, exact, kind)
+        _record(cls(), b, args, raw, t, exact, kind, only)
     return t
 
 
@@ -173,7 +174,7 @@ def _wrap_outputs(op, b, args, raw, outs, rg):
 _SEQ = itertools.count()
 
 
-def _record(op, b, args, raw, out, exact=False, kind=None):
+def _record(op, b, args, raw, out, exact=False, kind=None, only=None):
     """Make ``op`` the history of ``out`` (a tensor; for a multi-output op the tuple of its
     outputs, which the caller marks).
 
@@ -181,43 +182,51 @@ def _record(op, b, args, raw, out, exact=False, kind=None):
     node that produced it, the outputs' values when backward reads them (``saves_output``),
     the versions of what backward reads, and a sequence number: an op is always numbered after
     the ops that produced its inputs, so decreasing numbers are a topological order for backward.
+    ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
+    edge and version are then written without the loop over the arguments.
     """
     saves_inputs, saves_output, single = op._saves
-    edges = []
-    versions = [] if saves_inputs or saves_output else None
-    for a in args:
-        if isinstance(a, Tensor):
-            if a._rg:
-                c = a.ctx
-                edges.append(a if c is None else c if a._oi is None else (c, a._oi))
+    if only is not None:
+        c = only.ctx
+        e = only if c is None else c if only._oi is None else (c, only._oi)
+        op.next = (e,) if len(args) == 1 else (e, None) if args[0] is only else (None, e)
+        saved = ((only._version, only._version[0], only),) if saves_inputs else ()
+    else:
+        edges = []
+        saved = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._rg:
+                    c = a.ctx
+                    edges.append(a if c is None else c if a._oi is None else (c, a._oi))
+                else:
+                    edges.append(None)
+                if saves_inputs:
+                    saved.append((a._version, a._version[0], a))
             else:
                 edges.append(None)
-            if saves_inputs:
-                versions.append((a._version, a._version[0], a))
-        else:
-            edges.append(None)
+        op.next = edges
     op.args = args
     op.ins = raw
-    op.next = edges
     op.retained = None
     op.b = b
     op.seq = next(_SEQ)
     op.exact = exact
     op.kind = kind
-    op.versions = versions
     if single:
         if saves_output:
-            versions.append((out._version, out._version[0], None))
+            saved += ((out._version, out._version[0], None),)
             op.out = out.data
         else:
             op.out = None
         out.ctx = op
         out._rg = True
     elif saves_output:
-        versions.extend((t._version, t._version[0], None) for t in out)
+        saved += tuple((t._version, t._version[0], None) for t in out)
         op.out = tuple(t.data for t in out)
     else:
         op.out = None
+    op.versions = saved or None
 
 
 # -- backward ----------------------------------------------------------------------

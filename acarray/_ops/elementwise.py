@@ -215,7 +215,7 @@ def _unary_function(name, cls):
             entry = fast.get((x._b, x.data.dtype))
             if entry is not None:
                 kernel, differentiable, exact, kind, _ = entry
-                return apply_kernel(cls, x._b, kernel, (x,), (x.data,), x._rg and differentiable, exact, kind)
+                return apply_kernel(cls, x._b, kernel, (x,), (x.data,), x._rg and differentiable, exact, kind, x)
         require(name, kinds, x)
         y = apply(cls, x)
         if isinstance(x, Tensor):
@@ -251,7 +251,7 @@ def _binary_function(name, cls):
                     if c is None:
                         c = _scalar_operand(consts, x2, x1)
                     return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, c), x1._rg and differentiable,
-                                        exact, kind)
+                                        exact, kind, x1)
         elif isinstance(x2, Tensor):
             entry = fast.get((x2._b, x1.__class__, x2.data.dtype))
             if entry is not None:
@@ -260,7 +260,7 @@ def _binary_function(name, cls):
                 if c is None:
                     c = _scalar_operand(consts, x1, x2)
                 return apply_kernel(cls, x2._b, kernel, (x1, x2), (c, x2.data), x2._rg and differentiable,
-                                    exact, kind)
+                                    exact, kind, x2)
         require(name, kinds, x1, x2)
         require_promotable(name, x1, x2)
         y = apply(cls, x1, x2)
