@@ -177,6 +177,18 @@ def test_modifying_a_saved_output_in_place_under_no_grad_raises(xp):
         y.backward()
 
 
+@pytest.mark.parametrize("scalar_first", [False, True])
+def test_modifying_a_tensor_saved_beside_a_scalar_raises(xp, scalar_first):
+    for _ in range(2):  # the second round records on the element-wise fast path
+        x = xp.asarray([1.0, 2.0], dtype=xp.float64, requires_grad=True)
+        h = x * 1.0
+        y = xp.sum(2.0 * h if scalar_first else h * 2.0)  # multiply saves h
+        with acarray.no_grad():
+            h += 1.0
+        with pytest.raises(RuntimeError, match="Multiply.*in-place"):
+            y.backward()
+
+
 def test_setitem_on_saved_input_is_detected(xp):
     x = xp.asarray([1.0, 2.0], dtype=xp.float64)
     w = xp.asarray([3.0, 4.0], dtype=xp.float64, requires_grad=True)
