@@ -183,7 +183,8 @@ def _record(op, b, args, raw, out, exact=False, kind=None, only=None):
     the versions of what backward reads, and a sequence number: an op is always numbered after
     the ops that produced its inputs, so decreasing numbers are a topological order for backward.
     ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
-    edge and version are then written without the loop over the arguments.
+    edge and version are then written as tuples, without the loop over the arguments (which
+    builds lists; backward only iterates over either).
     """
     saves_inputs, saves_output, single = op._saves
     if only is not None:
