@@ -27,11 +27,15 @@ class Linear(Op):
 
     def backward(self, xp, g, inputs, out):
         x, w, b = inputs
-        nx, nw, nb = self.needs
-        gx = xp.matmul(g, w) if nx else None
+        # An edge is None where no gradient is needed: what self.needs says, read without building a tuple.
+        ex, ew, eb = self.next
+        gx = xp.matmul(g, w) if ex is not None else None
         g2 = xp.reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
-        gw = xp.matmul(xp.matrix_transpose(g2), xp.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x) if nw else None
-        gb = xp.sum(g2, axis=0) if nb else None
+        gw = gb = None
+        if ew is not None:
+            gw = xp.matmul(xp.matrix_transpose(g2), xp.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x)
+        if eb is not None:
+            gb = xp.sum(g2, axis=0)
         return gx, gw, gb
 
 
