@@ -342,8 +342,10 @@ class _Sink:
 
 def _store_grad(t, g):
     """Accumulate ``g`` into ``t.grad``, kept an array (NumPy turns 0-d results into scalars)."""
-    g = g if t.grad is None else t.grad + g
-    if not hasattr(g, "__setitem__"):
+    if t.grad is not None:
+        g = t.grad + g
+    array_type = t._b.array_type
+    if array_type is not None and g.__class__ is not array_type and not isinstance(g, Tensor):
         g = t._b.xp.asarray(g)
     t.grad = g
 
@@ -375,6 +377,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 heappush(queue, (-t.ctx.seq, t.ctx))
             _accumulate(pending, t.ctx, t._oi, s)
     capture = bool(sink.wanted)
+    to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
     try:
@@ -411,7 +414,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     if g.shape != d.shape or g.dtype != d.dtype:
                         g = _fit(xp, g, a)
                 if isinstance(e, Tensor):
-                    sink.leaf(e, g)
+                    to_leaf(e, g)
                     continue
                 target, oi = (e, None) if e.__class__ is not tuple else e
                 cur = pending.get(target)
@@ -452,14 +455,17 @@ def _graph_mode_values(node, multi):
 
 
 def _seed(t, s, create_graph):
+    """The gradient that backward starts from at ``t``: ``s`` checked, or ones where ``s`` is None."""
     b = t._b
     if s is None:
-        if t.size != 1:
+        shape = tuple(t.data.shape)
+        if shape.count(1) != len(shape):
             raise RuntimeError(
                 f"backward() without a gradient argument needs a tensor with one element, got shape "
-                f"{tuple(t.shape)}; pass grad= with the shape of the tensor"
+                f"{shape}; pass grad= with the shape of the tensor"
             )
         s = b.xp.ones_like(t.data)
+        return Tensor._wrap(s, b) if create_graph else s
     if isinstance(s, Tensor):
         if s._b is not b:
             raise _mixed_backends(b, s._b)

@@ -140,20 +140,23 @@ class Backend:
 def _with_native_functions(xp, name):
     """``xp``; for NumPy, a copy of the namespace that reaches NumPy's C entry points directly
     where array-api-compat and NumPy add only Python layers around them: ``matmul`` and
-    ``matrix_transpose`` (compat's pass-through wrappers) and the reductions ``sum``, ``prod``,
-    ``max`` and ``min`` (NumPy's own, which re-dispatch to their ufunc's ``reduce``).  Results are
-    the same; a fused layer calls these several times per step."""
+    ``matrix_transpose`` (compat's pass-through wrappers), the reductions ``sum``, ``prod``,
+    ``max`` and ``min`` (NumPy's own, which re-dispatch to their ufunc's ``reduce``), and
+    ``astype``, ``ones_like`` and ``arange`` where no device other than the CPU is named (compat's
+    check of the device, then NumPy's).  Results are the same; a fused layer and every backward
+    pass call these several times per step."""
     if name != "numpy":
         return xp
     np = importlib.import_module("numpy")
     fast = types.ModuleType(xp.__name__, xp.__doc__)
     fast.__dict__.update(vars(xp))
     fast.matmul = np.matmul
-    if hasattr(np.ndarray, "mT"):  # NumPy 2
-        fast.matrix_transpose = operator.attrgetter("mT")
     for fname, ufunc in (("sum", np.add), ("prod", np.multiply), ("max", np.maximum), ("min", np.minimum)):
         if getattr(xp, fname) is getattr(np, fname):  # not a compat wrapper that adjusts NumPy's result
             setattr(fast, fname, _reduction(ufunc.reduce))
+    if hasattr(np.ndarray, "mT"):  # NumPy 2
+        fast.matrix_transpose = operator.attrgetter("mT")
+        fast.astype, fast.ones_like, fast.arange = _numpy_creation(np, xp)
     return fast
 
 
@@ -162,6 +165,32 @@ def _reduction(reduce):
         return reduce(x, axis, dtype, None, keepdims)
 
     return reduction
+
+
+def _numpy_creation(np, compliant):
+    """NumPy 2's own ``astype``, ``ones_like`` and ``arange`` for calls on the CPU; anything else
+    (another device, which raises) goes to the ``compliant`` namespace's."""
+    cpu = (None, "cpu")
+    empty_like, np_arange = np.empty_like, np.arange
+
+    def astype(x, dtype, /, *, copy=True, device=None):
+        if device in cpu:
+            return x.astype(dtype, copy=copy)
+        return compliant.astype(x, dtype, copy=copy, device=device)
+
+    def ones_like(x, /, *, dtype=None, device=None):
+        if device in cpu:
+            out = empty_like(x, dtype=dtype)
+            out.fill(1)
+            return out
+        return compliant.ones_like(x, dtype=dtype, device=device)
+
+    def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
+        if device in cpu:
+            return np_arange(start, stop, step, dtype=dtype)
+        return compliant.arange(start, stop, step, dtype=dtype, device=device)
+
+    return astype, ones_like, arange
 
 
 _BY_NAME: dict[str, Backend] = {}

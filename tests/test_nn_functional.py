@@ -96,6 +96,12 @@ def test_losses_match_torch(name, reduction):
                   lambda a, b: getattr(TF, name)(a, b, reduction=reduction), *args)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_nll_loss_skips_an_ignored_class_index(reduction):
+    _compare_loss(acarray.numpy, lambda a, b: F.nll_loss(a, b, ignore_index=1, reduction=reduction),
+                  lambda a, b: TF.nll_loss(a, b, ignore_index=1, reduction=reduction), np.log(PROBS), LABELS)
+
+
 def test_loss_errors_name_the_shapes_and_values():
     x = acarray.zeros((4, 3))
     with pytest.raises(F.ShapeError, match=r"mse_loss: input has shape \(4, 3\) but target has shape \(4,\)"):
@@ -105,6 +111,12 @@ def test_loss_errors_name_the_shapes_and_values():
     for labels in ([0, 1, 3, 0], [0, -1, 2, 0], [0, -100, 3, 0]):
         with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\) or equal ignore_index=-100"):
             F.cross_entropy(x, acarray.asarray(np.array(labels)))
+        with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\) or equal ignore_index=-100"):
+            F.cross_entropy(x, acarray.asarray(np.array(labels)), label_smoothing=0.1)
+        with pytest.raises(ValueError, match=r"nll_loss: class indices must be in \[0, 3\)"):
+            F.nll_loss(x, acarray.asarray(np.array(labels)))
+    with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\) or equal ignore_index=1"):
+        F.cross_entropy(x, acarray.asarray(np.array([0, 1, 3, 0])), ignore_index=1)
     with pytest.raises(ValueError, match="reduction must be"):
         F.mse_loss(x, x, reduction="average")
     with pytest.raises(ValueError, match="reduction must be"):

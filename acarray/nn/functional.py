@@ -17,6 +17,7 @@ from .._grad_mode import no_grad
 from .._tensor import Tensor
 from ._ops import conv as _conv
 from ._ops import dense as _dense
+from ._ops.util import count_valid_labels
 from .init import random_uniform
 
 
@@ -301,24 +302,6 @@ def _rows(x):
     return ns.reshape(ns.moveaxis(x, 1, -1), (-1, x.shape[1]))
 
 
-def _count_valid_labels(name, labels, n_classes, ignore_index) -> int:
-    """How many class indices are not ``ignore_index``; raises for any outside ``[0, n_classes)``.
-
-    Works on the raw arrays: these are checks, not part of the graph.  The
-    common case, every index in range and ``ignore_index`` outside it, costs
-    two reductions and one host sync.
-    """
-    xp = labels._b.xp
-    raw = labels.data
-    n = raw.shape[0]
-    if n and not 0 <= ignore_index < n_classes and bool((xp.min(raw) >= 0) & (xp.max(raw) < n_classes)):
-        return n
-    valid = raw != ignore_index
-    if bool(xp.any(xp.logical_and(valid, xp.logical_or(raw < 0, raw >= n_classes)))):
-        raise ValueError(f"{name}: class indices must be in [0, {n_classes}) or equal ignore_index={ignore_index}")
-    return int(xp.sum(xp.astype(valid, xp.int32)))
-
-
 def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
     """Softmax cross-entropy of logits ``(N, C, *d)`` against class indices ``(N, *d)`` or probabilities.
 
@@ -329,23 +312,21 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
     """
     ns = _ns(input)
     target = target if isinstance(target, Tensor) else ns.asarray(target)
-    if input.ndim < 2:
-        raise ShapeError(f"cross_entropy: expected logits of shape (N, C, ...), got shape {tuple(input.shape)}")
-    n_classes = input.shape[1]
-    if not target._b.is_differentiable(target.dtype):  # class indices
-        if tuple(target.shape) != (input.shape[0], *input.shape[2:]):
-            raise ShapeError(f"cross_entropy: logits of shape {tuple(input.shape)} need class indices of shape "
-                             f"{(input.shape[0], *input.shape[2:])}, got {tuple(target.shape)}")
-        labels = target if target.ndim == 1 else ns.reshape(target, (-1,))
-        count = _count_valid_labels("cross_entropy", labels, n_classes, ignore_index)
+    shape = input.shape
+    if len(shape) < 2:
+        raise ShapeError(f"cross_entropy: expected logits of shape (N, C, ...), got shape {shape}")
+    if not target._b.is_differentiable(target.data.dtype):  # class indices
+        tshape = target.shape
+        if tshape != (shape[0], *shape[2:]):
+            raise ShapeError(f"cross_entropy: logits of shape {shape} need class indices of shape "
+                             f"{(shape[0], *shape[2:])}, got {tshape}")
         _check_reduction(reduction)
-        scale = None if reduction == "none" else 1.0 if reduction == "sum" else 1 / max(count, 1)
-        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels,
-                     ignore_index=ignore_index if count < labels.shape[0] else None,
-                     smoothing=label_smoothing, scale=scale)
-        return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else loss
+        labels = target if len(tshape) == 1 else ns.reshape(target, (-1,))
+        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
+                     smoothing=label_smoothing, reduction=reduction)
+        return ns.reshape(loss, tshape) if reduction == "none" else loss
     _check_same_shape("cross_entropy", input, target)
-    q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / n_classes
+    q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / shape[1]
     loss = -ns.sum(q * log_softmax(input, axis=1), axis=1)
     return _reduce(loss, reduction)
 
@@ -357,8 +338,9 @@ def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean"):
         raise ShapeError(f"nll_loss: log-probabilities of shape {tuple(input.shape)} and targets of shape "
                          f"{tuple(target.shape)} do not match")
     labels = ns.reshape(target, (-1,))
-    count = _count_valid_labels("nll_loss", labels, input.shape[1], ignore_index)
-    pick = ns.astype(ns.reshape(labels, (-1, 1)) == ns.arange(input.shape[1], device=input.device), input.dtype)
+    count = count_valid_labels(labels._b.xp, labels.data, input.shape[1], ignore_index, "nll_loss")
+    column = ns.reshape(labels, (-1, 1))
+    pick = ns.astype((column == ns.arange(input.shape[1], device=input.device)) & (column != ignore_index), input.dtype)
     loss = -ns.sum(_rows(input) * pick, axis=1)
     if reduction == "mean":
         return ns.sum(loss) / max(count, 1)

@@ -1,7 +1,7 @@
 """``Optimizer``: parameter groups, per-parameter state, ``step()`` and state dicts.
 
-Updates run under ``no_grad()`` on the backend arrays with the backend's own
-in-place operators (``p.data -= ...``): in place on NumPy, PyTorch, CuPy and
+Updates work on the backend arrays, so nothing they do is recorded, with the
+backend's own in-place operators (``p.data -= ...``): in place on NumPy, PyTorch, CuPy and
 array-api-strict, and a rebinding to the new array on JAX, whose arrays are
 immutable.  Gradients are only read, never written: ``.grad`` may be a view
 shared with other tensors.
@@ -9,7 +9,6 @@ shared with other tensors.
 
 from __future__ import annotations
 
-from .._grad_mode import no_grad
 from .._tensor import Tensor
 from ..nn.module import array_like
 
@@ -54,14 +53,19 @@ class Optimizer:
         for p in self._params():
             p.grad = None
 
-    @no_grad()
     def step(self) -> None:
+        states, update = self.state, self.update
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                g = p.grad
+                if g is None:
                     continue
-                g = p.grad.data if isinstance(p.grad, Tensor) else p.grad
-                self.update(p, g, self.state.setdefault(id(p), {}), group)
+                if isinstance(g, Tensor):  # after backward(create_graph=True)
+                    g = g.data
+                state = states.get(id(p))
+                if state is None:
+                    state = states[id(p)] = {}
+                update(p, g, state, group)
                 p._version[0] += 1
 
     def update(self, p, g, state, group):  # pragma: no cover - abstract

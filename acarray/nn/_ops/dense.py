@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..._autograd import Op
 from ..._tensor import Tensor
-from .util import one_hot
+from .util import count_valid_labels, one_hot
 
 
 class Linear(Op):
@@ -92,21 +92,26 @@ class Softmax(Op):
 class SoftmaxCrossEntropy(Op):
     """Loss ``-sum(q * log_softmax(logits))`` per row, for logits ``(N, C)`` and class indices ``(N,)``.
 
-    ``q`` is the one-hot target smoothed by ``smoothing``, zeroed in rows whose
-    target is ``ignore_index`` (None when no row is ignored, which spares that
-    mask).  With ``scale`` set the op returns the sum of the rows times
-    ``scale`` (the reduction folded in); otherwise the ``(N,)`` rows.  The
+    ``q`` is the one-hot target smoothed by ``smoothing`` and zeroed in rows whose
+    target is ``ignore_index``.  The op checks the indices: each must be in
+    ``[0, C)`` or equal ``ignore_index`` (a ValueError otherwise).  In the common
+    case, ``ignore_index`` outside ``[0, C)``, that check is one count of the
+    one-hot's nonzeros (one host sync); only when it finds a row not in range,
+    or ``ignore_index`` could match a class, are the indices compared one by
+    one.  ``reduction`` "sum" and "mean" (over the rows not ignored) are folded
+    in as a ``scale`` of the summed rows; "none" returns the ``(N,)`` rows.  The
     gradient is ``g * (softmax * keep - q)``, ``keep`` being 0 in ignored rows.
     """
 
     saves_inputs = True
 
-    def _parts(self, xp, logits, target):
-        """Log-probabilities, ``q``, and ``keep`` as an ``(N, 1)`` column of 0/1 (None: all rows kept)."""
+    def _parts(self, xp, logits, target, hot=None):
+        """Log-probabilities, ``q``, and ``keep`` as an ``(N, 1)`` column of 0/1 (None: all rows kept);
+        ``hot`` is the one-hot of ``target`` where the caller has it."""
         n_classes = logits.shape[1]
         logp = logits - xp.max(logits, axis=1, keepdims=True)
         logp = logp - xp.log(xp.sum(xp.exp(logp), axis=1, keepdims=True))
-        q = one_hot(xp, target, n_classes, logits.dtype)
+        q = one_hot(xp, target, n_classes, logits.dtype) if hot is None else hot
         if self.smoothing:
             q = q * (1 - self.smoothing) + self.smoothing / n_classes
         keep = None
@@ -115,12 +120,19 @@ class SoftmaxCrossEntropy(Op):
             q = q * keep
         return logp, q, keep
 
-    def forward(self, xp, logits, target, *, ignore_index, smoothing, scale=None):
-        self.ignore_index, self.smoothing, self.scale = ignore_index, smoothing, scale
-        self.parts = logp, q, _ = self._parts(xp, logits, target)
-        if scale is None:
+    def forward(self, xp, logits, target, *, ignore_index, smoothing, reduction):
+        n, n_classes = logits.shape
+        hot = one_hot(xp, target, n_classes, logits.dtype)  # a zero row where an index is outside [0, C)
+        count = n
+        if n and (0 <= ignore_index < n_classes or int(xp.count_nonzero(hot)) != n):
+            count = count_valid_labels(xp, target, n_classes, ignore_index, "cross_entropy")
+        self.ignore_index = ignore_index if count < n else None
+        self.smoothing = smoothing
+        self.scale = None if reduction == "none" else 1.0 if reduction == "sum" else 1 / max(count, 1)
+        self.parts = logp, q, _ = self._parts(xp, logits, target, hot)
+        if self.scale is None:
             return -xp.sum(q * logp, axis=1)
-        return xp.sum(q * logp) * -scale
+        return xp.sum(q * logp) * -self.scale
 
     def backward(self, xp, g, inputs, out):
         # Recorded backward passes recompute the parts from the inputs, so that they differentiate again.

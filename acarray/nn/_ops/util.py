@@ -59,3 +59,12 @@ def pad(xp, x, axes, widths, value=0.0):
 def one_hot(xp, labels, n, dtype):
     """``(labels[..., None] == arange(n))`` as ``dtype`` (labels outside [0, n) give zero rows)."""
     return xp.astype(labels[..., None] == xp.arange(n, device=device_of(labels)), dtype)
+
+
+def count_valid_labels(xp, labels, n_classes, ignore_index, name) -> int:
+    """How many of the class indices ``labels`` (a raw array) are not ``ignore_index``; a
+    ValueError naming ``name`` for any other index outside ``[0, n_classes)``."""
+    valid = labels != ignore_index
+    if bool(xp.any(xp.logical_and(valid, xp.logical_or(labels < 0, labels >= n_classes)))):
+        raise ValueError(f"{name}: class indices must be in [0, {n_classes}) or equal ignore_index={ignore_index}")
+    return int(xp.count_nonzero(valid))
