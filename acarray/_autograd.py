@@ -130,7 +130,14 @@ _SCALARS = frozenset((int, float, complex, bool))
 
 def apply(cls, *args, **params):
     """Run ``cls.forward`` on the arguments' values; record the op when a gradient is needed."""
-    b, raw, rg = resolve(args)
+    only = None  # the tensor argument, where it is the only argument and requires grad
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        x = args[0]
+        b, raw, rg = x._b, (x.data,), x._rg
+        if rg:
+            only = x
+    else:
+        b, raw, rg = resolve(args)
     op = cls()
     out = op.forward(b.xp, *raw, **params)
     if cls.n_out != 1:
@@ -139,7 +146,7 @@ def apply(cls, *args, **params):
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
     if rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) and t._b.is_differentiable(t.data.dtype):
-        _record(op, b, args, raw, t)
+        _record(op, b, args, raw, t, only=only)
     return t
 
 
@@ -340,6 +347,9 @@ class _Sink:
                 _store_grad(t, g)
 
 
+_TO_GRAD = _Sink(None)  # holds no state when there are no inputs: shared by every backward()
+
+
 def _store_grad(t, g):
     """Accumulate ``g`` into ``t.grad``, kept an array (NumPy turns 0-d results into scalars)."""
     if t.grad is not None:
@@ -358,7 +368,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     order, and no ``.grad`` is touched.
     """
     b = roots[0]._b
-    sink = _Sink(inputs)
+    sink = _Sink(inputs) if inputs is not None else _TO_GRAD
     pending: dict = {}  # op -> the gradient of its output (a list of them for multi-output ops)
     queue: list = []  # (-seq, op): the op with the highest number is processed first
     for t, s in zip(roots, seeds):
@@ -370,23 +380,23 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "(did you forget requires_grad=True, or compute it under no_grad()?)"
             )
         s = _seed(t, s, create_graph)
-        if t.ctx is None:
+        node = t.ctx
+        if node is None:
             sink.leaf(t, s)
         else:
-            if t.ctx not in pending:
-                heappush(queue, (-t.ctx.seq, t.ctx))
-            _accumulate(pending, t.ctx, t._oi, s)
+            if node not in pending:
+                if node.args is None:
+                    raise _freed_error(node)
+                heappush(queue, (-node.seq, node))
+            _accumulate(pending, node, t._oi, s)
     capture = bool(sink.wanted)
     to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
     try:
         while queue:
-            node = heappop(queue)[1]
+            node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
             entry = pending.pop(node)
-            args = node.args
-            if args is None:
-                raise _freed_error(node)
             multi = entry.__class__ is list  # what multi-output ops receive, see _accumulate
             if capture or node.retained:
                 if multi:
@@ -406,29 +416,31 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 xp, ins, out = node.b.xp, node.ins, node.out
             grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
             exact = node.exact
-            for a, e, g in zip(args, node.next, grads):
+            for a, e, g in zip(node.args, node.next, grads):
                 if e is None or g is None:
                     continue
                 if not exact:
                     d = a.data
                     if g.shape != d.shape or g.dtype != d.dtype:
                         g = _fit(xp, g, a)
-                if isinstance(e, Tensor):
+                if e.__class__ is tuple:  # (node, output index) of a multi-output node
+                    target = e[0]
+                    if target not in pending:
+                        if target.args is None:
+                            raise _freed_error(target)
+                        heappush(queue, (-target.seq, target))
+                    _accumulate(pending, target, e[1], g)
+                elif isinstance(e, Tensor):
                     to_leaf(e, g)
-                    continue
-                target, oi = (e, None) if e.__class__ is not tuple else e
-                cur = pending.get(target)
-                if cur is None:
-                    if target.args is None:
-                        raise _freed_error(target)
-                    heappush(queue, (-target.seq, target))
-                    if oi is None:
-                        pending[target] = g
-                        continue
-                elif oi is None:
-                    pending[target] = cur + g
-                    continue
-                _accumulate(pending, target, oi, g)
+                else:
+                    cur = pending.get(e)
+                    if cur is None:
+                        if e.args is None:
+                            raise _freed_error(e)
+                        heappush(queue, (-e.seq, e))
+                        pending[e] = g
+                    else:
+                        pending[e] = cur + g
             if not retain_graph:
                 node.args = node.ins = node.next = node.out = None
     finally:

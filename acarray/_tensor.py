@@ -113,9 +113,7 @@ class Tensor:
 
     def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        from ._autograd import run_backward
-
-        run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        _autograd.run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     # -- array attributes -------------------------------------------------------------
 
@@ -367,3 +365,6 @@ def install_operators(functions):
     for dunder, name in _UNARY_DUNDERS.items():
         setattr(Tensor, f"__{dunder}__", getattr(_f, name))
 
+
+# The engine imports this module: it is bound here, after Tensor exists, and read at call time.
+from . import _autograd  # noqa: E402

@@ -93,10 +93,10 @@ def log_softmax(x, axis: int = -1):
 
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias`` as one op (``x`` of shape ``(..., in)``, ``weight`` of ``(out, in)``)."""
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+    shape, wshape = x.shape, weight.shape
+    if not shape or shape[-1] != wshape[1]:
         raise ShapeError(
-            f"linear: input of shape {tuple(x.shape)} needs {weight.shape[1]} features in its last axis "
-            f"(weight shape {tuple(weight.shape)})"
+            f"linear: input of shape {shape} needs {wshape[1]} features in its last axis (weight shape {wshape})"
         )
     return apply(_dense.Linear, x, weight, bias)
 
