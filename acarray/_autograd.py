@@ -356,7 +356,7 @@ def _store_grad(t, g):
         g = t.grad + g
     array_type = t._b.array_type
     if array_type is not None and g.__class__ is not array_type and not isinstance(g, Tensor):
-        g = t._b.xp.asarray(g)
+        g = t._b.as_array(g)
     t.grad = g
 
 

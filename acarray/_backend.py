@@ -45,16 +45,18 @@ class Backend:
     per-dtype caches keyed by the dtype objects of real arrays.
     """
 
-    __slots__ = ("xp", "name", "writeable", "array_type", "scalars_as_arrays", "_ns", "_kind", "_differentiable",
-                 "_array_types")
+    __slots__ = ("xp", "name", "writeable", "array_type", "as_array", "scalars_as_arrays", "_ns", "_kind",
+                 "_differentiable", "_array_types")
 
     def __init__(self, xp, name: str):
         self.xp = _with_native_functions(xp, name)
         self.name = name
         # JAX arrays are immutable; everything else supports __setitem__.
         self.writeable = name != "jax"
-        # NumPy ufuncs turn 0-d results into scalars; Tensor._wrap turns them back.
+        # NumPy ufuncs turn 0-d results into scalars; Tensor._wrap turns them back with NumPy's own
+        # asarray (array-api-compat's adds a device check and copy-mode handling around it).
         self.array_type = xp.asarray(0).__class__ if name == "numpy" else None
+        self.as_array = importlib.import_module("numpy").asarray if name == "numpy" else None
         # NumPy's ufuncs take a slower path for a Python scalar operand (weak promotion, NEP 50)
         # than for a 0-d array of the result's dtype, which gives the same values.
         self.scalars_as_arrays = name == "numpy"

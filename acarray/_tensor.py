@@ -51,7 +51,7 @@ class Tensor:
         t = _new(Tensor)
         array_type = b.array_type
         if array_type is not None and data.__class__ is not array_type:
-            data = b.xp.asarray(data)  # NumPy ufuncs return scalars for 0-d results
+            data = b.as_array(data)  # NumPy ufuncs return scalars for 0-d results
         t.data = data
         t._b = b
         t.grad = None

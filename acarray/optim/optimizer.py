@@ -50,8 +50,9 @@ class Optimizer:
         return [p for g in self.param_groups for p in g["params"]]
 
     def zero_grad(self) -> None:
-        for p in self._params():
-            p.grad = None
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
 
     def step(self) -> None:
         states, update = self.state, self.update
