@@ -3,9 +3,12 @@ each implementation as often as it says."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
+from benchmarks import instructions
 from benchmarks.runner import median_times, verify
 from benchmarks.workloads import WORKLOADS
 
@@ -43,3 +46,11 @@ def test_median_times_runs_warm_up_then_untimed_and_timed_steps_in_turns():
     medians = median_times({"a": counter("a"), "b": counter("b")}, min_time=0, run_length=3)
     assert set(medians) == {"a", "b"} and all(t >= 0 for t in medians.values())
     assert calls == {"a": 1 + 5 * 4, "b": 1 + 5 * 4}  # warm-up, then 5 rounds of 1 untimed + 3 timed
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_count_is_the_cost_of_one_step(monkeypatch):
+    monkeypatch.setattr(instructions, "RUNS", (2, 4))
+    hand = instructions.count("op_chain", "numpy")
+    # 200 NumPy calls forward and about as many backward on 16 floats: thousands of instructions each.
+    assert 200 * 2_000 < hand < 200 * 50_000
