@@ -253,16 +253,20 @@ def edge_target(edge) -> tuple:
     return edge if edge.__class__ is tuple else (edge, None)
 
 
-def _accumulate(pending, node, oi, g):
-    """Add ``g`` to what output ``oi`` of ``node`` has received (a list per multi-output node)."""
+def _receive(pending, queue, node, oi, g):
+    """Add ``g`` to what output ``oi`` of ``node`` has received (a list per multi-output node),
+    queueing the node, once its saved values are found to be there, on its first gradient."""
+    cur = pending.get(node)
+    if cur is None:
+        if node.args is None:
+            raise _freed_error(node)
+        heappush(queue, (-node.seq, node))
     if oi is None:
-        cur = pending.get(node)
         pending[node] = g if cur is None else cur + g
     else:
-        slots = pending.get(node)
-        if slots is None:
-            slots = pending[node] = [None] * node.n_out
-        slots[oi] = g if slots[oi] is None else slots[oi] + g
+        if cur is None:
+            cur = pending[node] = [None] * node.n_out
+        cur[oi] = g if cur[oi] is None else cur[oi] + g
 
 
 def unbroadcast(xp, g, shape):
@@ -380,15 +384,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "(did you forget requires_grad=True, or compute it under no_grad()?)"
             )
         s = _seed(t, s, create_graph)
-        node = t.ctx
-        if node is None:
+        if t.ctx is None:
             sink.leaf(t, s)
         else:
-            if node not in pending:
-                if node.args is None:
-                    raise _freed_error(node)
-                heappush(queue, (-node.seq, node))
-            _accumulate(pending, node, t._oi, s)
+            _receive(pending, queue, t.ctx, t._oi, s)
     capture = bool(sink.wanted)
     to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
@@ -397,7 +396,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         while queue:
             node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
             entry = pending.pop(node)
-            multi = entry.__class__ is list  # what multi-output ops receive, see _accumulate
+            multi = entry.__class__ is list  # what multi-output ops receive, see _receive
             if capture or node.retained:
                 if multi:
                     for oi, g in enumerate(entry):
@@ -424,15 +423,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     if g.shape != d.shape or g.dtype != d.dtype:
                         g = _fit(xp, g, a)
                 if e.__class__ is tuple:  # (node, output index) of a multi-output node
-                    target = e[0]
-                    if target not in pending:
-                        if target.args is None:
-                            raise _freed_error(target)
-                        heappush(queue, (-target.seq, target))
-                    _accumulate(pending, target, e[1], g)
+                    _receive(pending, queue, e[0], e[1], g)
                 elif isinstance(e, Tensor):
                     to_leaf(e, g)
-                else:
+                else:  # a single-output node: _receive, written out on the hot path
                     cur = pending.get(e)
                     if cur is None:
                         if e.args is None:

@@ -321,9 +321,8 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
             raise ShapeError(f"cross_entropy: logits of shape {shape} need class indices of shape "
                              f"{(shape[0], *shape[2:])}, got {tshape}")
         _check_reduction(reduction)
-        spatial = len(tshape) != 1
-        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input) if spatial else input,
-                     ns.reshape(target, (-1,)) if spatial else target, ignore_index=ignore_index,
+        labels = target if len(tshape) == 1 else ns.reshape(target, (-1,))
+        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
                      smoothing=label_smoothing, reduction=reduction)
         return ns.reshape(loss, tshape) if reduction == "none" else loss
     _check_same_shape("cross_entropy", input, target)
