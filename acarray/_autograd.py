@@ -18,6 +18,7 @@ is itself recorded and can be differentiated again.
 from __future__ import annotations
 
 import itertools
+import weakref
 from heapq import heappop, heappush
 
 from . import _grad_mode
@@ -36,16 +37,29 @@ class Op:
     the backward pass is being recorded.  ``out`` is only kept when the class
     sets ``saves_output``; setting ``saves_inputs`` makes backward check that no
     input was modified in place after the forward pass.  ``self.needs[i]`` says
-    whether argument ``i`` needs a gradient, so rules can skip work.  ``self.kind``
-    is the output's dtype kind ("f" or "c") where the recorder knew it for free
-    (else None: :meth:`is_complex` asks the backend), and ``self.exact`` says that
-    the gradients come back in the shapes and dtypes of the arguments, which lets
-    backward skip checking them.
+    whether argument ``i`` needs a gradient, so rules can skip work, and
+    ``self.kind`` is the output's dtype kind, "f" or "c" (None for multi-output
+    ops: :meth:`is_complex` asks the gradient).
     Multi-output ops set ``n_out`` and receive and return tuples.
+
+    What else backward needs is the op's *record*, one tuple in ``self.rec``
+    (None once backward has freed it)::
+
+        (order, args, ins, out, versions, exact, b, retained)
+
+    ``order`` sorts the op for backward (see :func:`_record`), ``args`` are the
+    arguments (tensors and constants) and ``ins`` their raw values, ``out`` the
+    saved output value(s) or None, ``versions`` the ``(counter, seen, tensor)``
+    triples checked for in-place changes or None, ``exact`` says that the
+    gradients come back in the shapes and dtypes of the arguments (backward then
+    skips checking them), ``b`` is the backend and ``retained`` maps output
+    indices to weak references of tensors that called ``retain_grad()`` (or is
+    None).  Ops come in many classes, and the interpreter only speeds up
+    attribute access at sites that see one class: the engine reads and frees
+    the record with one attribute access, where it would need a dozen.
     """
 
-    __slots__ = ("args", "ins", "next", "out", "versions", "retained", "b", "seq", "exact", "kind", "__dict__",
-                 "__weakref__")
+    __slots__ = ("next", "kind", "rec", "__dict__", "__weakref__")
     n_out = 1
     saves_inputs = False
     saves_output = False
@@ -65,7 +79,15 @@ class Op:
     def is_complex(self, g) -> bool:
         """Whether this op's output, and so its gradient ``g``, is complex."""
         kind = self.kind
-        return (kind if kind is not None else self.b.kind(g.dtype)) == "c"
+        if kind is None:
+            kind = (g._b if isinstance(g, Tensor) else backend_of(g)).kind(g.dtype)
+        return kind == "c"
+
+    @property
+    def args(self) -> tuple | None:
+        """The arguments this op was applied to (tensors and constants); None once freed."""
+        rec = self.rec
+        return None if rec is None else rec[1]
 
     @property
     def needs(self) -> tuple:
@@ -75,7 +97,8 @@ class Op:
     @property
     def src(self) -> tuple:
         """The tensors this op was applied to."""
-        return tuple(a for a in self.args if isinstance(a, Tensor)) if self.args else ()
+        args = self.args
+        return tuple(a for a in args if isinstance(a, Tensor)) if args else ()
 
     @property
     def name(self) -> str:
@@ -145,8 +168,10 @@ def apply(cls, *args, **params):
     t = _wrap(out, backend_of(out) if cls.changes_backend else b)
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
-    if rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) and t._b.is_differentiable(t.data.dtype):
-        _record(op, b, args, raw, t, only=only)
+    if rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
+        kind = t._b.kind(t.data.dtype)
+        if kind in "fc":
+            _record(op, b, args, raw, t, False, kind, only)
     return t
 
 
@@ -185,13 +210,14 @@ def _record(op, b, args, raw, out, exact=False, kind=None, only=None):
     """Make ``op`` the history of ``out`` (a tensor; for a multi-output op the tuple of its
     outputs, which the caller marks).
 
-    The op keeps its arguments (tensors and their raw values), one edge per argument to the
-    node that produced it, the outputs' values when backward reads them (``saves_output``),
-    the versions of what backward reads, and a sequence number: an op is always numbered after
-    the ops that produced its inputs, so decreasing numbers are a topological order for backward.
-    ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
-    edge and version are then written as tuples, without the loop over the arguments (which
-    builds lists; backward only iterates over either).
+    The op keeps one edge per argument to the node that produced it, and its record (see
+    :class:`Op`): the arguments (tensors and their raw values), the outputs' values when
+    backward reads them (``saves_output``), the versions of what backward reads, and its
+    ``order``: ops are numbered as they are recorded, always after the ops that produced their
+    inputs, so that taking the highest number first (the lowest ``order``) is a topological
+    order for backward.  ``only``, when given, is the one tensor among one or two arguments
+    (it requires grad): its edge and version are then written as tuples, without the loop over
+    the arguments (which builds lists; backward only iterates over either).
     """
     saves_inputs, saves_output, single = op._saves
     if only is not None:
@@ -214,27 +240,33 @@ def _record(op, b, args, raw, out, exact=False, kind=None, only=None):
             else:
                 edges.append(None)
         op.next = edges
-    op.args = args
-    op.ins = raw
-    op.retained = None
-    op.b = b
-    op.seq = next(_SEQ)
-    op.exact = exact
     op.kind = kind
     if single:
         if saves_output:
             saved += ((out._version, out._version[0], None),)
-            op.out = out.data
+            value = out.data
         else:
-            op.out = None
+            value = None
         out.ctx = op
         out._rg = True
     elif saves_output:
         saved += tuple((t._version, t._version[0], None) for t in out)
-        op.out = tuple(t.data for t in out)
+        value = tuple(t.data for t in out)
     else:
-        op.out = None
-    op.versions = saved or None
+        value = None
+    op.rec = (-next(_SEQ), args, raw, value, saved or None, exact, b, None)
+
+
+def retain(op, oi, t) -> None:
+    """Have backward store the gradient of output ``oi`` of ``op`` (tensor ``t``) in ``t.grad``."""
+    rec = op.rec
+    if rec is None:
+        return  # freed: a backward pass through it raises
+    retained = rec[7]
+    if retained is None:
+        retained = {}
+        op.rec = rec[:7] + (retained,)
+    retained[oi] = weakref.ref(t)
 
 
 # -- backward ----------------------------------------------------------------------
@@ -258,9 +290,10 @@ def _receive(pending, queue, node, oi, g):
     queueing the node, once its saved values are found to be there, on its first gradient."""
     cur = pending.get(node)
     if cur is None:
-        if node.args is None:
+        rec = node.rec
+        if rec is None:
             raise _freed_error(node)
-        heappush(queue, (-node.seq, node))
+        heappush(queue, (rec[0], node))
     if oi is None:
         pending[node] = g if cur is None else cur + g
     else:
@@ -338,14 +371,15 @@ class _Sink:
             if i is not None:
                 self.found[i] = g if self.found[i] is None else self.found[i] + g
 
-    def op_output(self, op, oi, g):
-        """Gradient of output ``oi`` of ``op``, complete: capture or retain it."""
+    def op_output(self, op, retained, oi, g):
+        """Gradient of output ``oi`` of ``op``, complete: capture it, or retain it (``retained``:
+        the op's map of output indices to tensors that called retain_grad)."""
         if self.found is not None:
             i = self.wanted.get((id(op), oi))
             if i is not None:
                 self.found[i] = g
-        elif op.retained:
-            ref = op.retained.get(oi)
+        elif retained:
+            ref = retained.get(oi)
             t = ref() if ref is not None else None
             if t is not None:
                 _store_grad(t, g)
@@ -397,25 +431,24 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
             entry = pending.pop(node)
             multi = entry.__class__ is list  # what multi-output ops receive, see _receive
-            if capture or node.retained:
+            _, args, ins, out, versions, exact, nb, retained = node.rec
+            if capture or retained:
                 if multi:
                     for oi, g in enumerate(entry):
                         if g is not None:
-                            sink.op_output(node, oi, g)
+                            sink.op_output(node, retained, oi, g)
                 else:
-                    sink.op_output(node, None, entry)
-            versions = node.versions
+                    sink.op_output(node, retained, None, entry)
             if versions:
                 for counter, seen, tensor in versions:
                     if counter[0] != seen or (create_graph and tensor is not None and tensor._version is not counter):
                         raise _modified_error(node, counter[0], seen)
             if create_graph:
-                xp, ins, out = _graph_mode_values(node, multi)
+                xp, ins, out = _graph_mode_values(node, nb, args, out, multi)
             else:
-                xp, ins, out = node.b.xp, node.ins, node.out
+                xp = nb.xp
             grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
-            exact = node.exact
-            for a, e, g in zip(node.args, node.next, grads):
+            for a, e, g in zip(args, node.next, grads):
                 if e is None or g is None:
                     continue
                 if not exact:
@@ -429,14 +462,15 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 else:  # a single-output node: _receive, written out on the hot path
                     cur = pending.get(e)
                     if cur is None:
-                        if e.args is None:
+                        rec = e.rec
+                        if rec is None:
                             raise _freed_error(e)
-                        heappush(queue, (-e.seq, e))
+                        heappush(queue, (rec[0], e))
                         pending[e] = g
                     else:
                         pending[e] = cur + g
             if not retain_graph:
-                node.args = node.ins = node.next = node.out = None
+                node.rec = None  # its edges stay: what a freed graph looked like can still be read
     finally:
         if create_graph:
             _grad_mode.set_enabled(prev_mode)
@@ -451,13 +485,12 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     return sink.found
 
 
-def _graph_mode_values(node, multi):
+def _graph_mode_values(node, nb, args, out, multi):
     """What a backward rule reads when the backward pass is recorded: acarray's namespace, the
     argument tensors, and the saved outputs as tensors whose history is ``node``."""
-    nb, out = node.b, node.out
     if out is not None:
         out = tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out)) if multi else _as_tensor(out, nb, node, None)
-    return nb.ns, node.args, out
+    return nb.ns, args, out
 
 
 def _seed(t, s, create_graph):

@@ -103,13 +103,8 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Also store the gradient of this non-leaf tensor in ``.grad`` during backward."""
-        if self.ctx is None:
-            return
-        import weakref
-
-        if self.ctx.retained is None:
-            self.ctx.retained = {}
-        self.ctx.retained[self._oi] = weakref.ref(self)
+        if self.ctx is not None:
+            _autograd.retain(self.ctx, self._oi, self)
 
     def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""

@@ -107,7 +107,7 @@ def test_saved_arrays_are_released_after_backward(xp):
     assert ref_tensor() is not None  # kept alive by the graph until backward
     y.backward()
     op = y.grad_fn
-    assert op.args is None and op.out is None
+    assert op.rec is None and op.args is None  # the record, saved values included, is gone
     gc.collect()
     assert ref_tensor() is None
     assert ref_data() is None
