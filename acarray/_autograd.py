@@ -165,13 +165,17 @@ def apply(cls, *args, **params):
     out = op.forward(b.xp, *raw, **params)
     if cls.n_out != 1:
         return _wrap_outputs(op, b, args, raw, out, rg)
+    recording = rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled)
+    if not (cls.is_view or cls.changes_backend):
+        kind = b.kind(out.dtype) if recording else None
+        return _output(op if kind == "f" or kind == "c" else None, b, out, args, raw, False, kind, only)
     t = _wrap(out, backend_of(out) if cls.changes_backend else b)
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
-    if rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
+    if recording:
         kind = t._b.kind(t.data.dtype)
         if kind in "fc":
-            _record(op, b, args, raw, t, False, kind, only)
+            _record(op, b, args, raw, t, False, kind)
     return t
 
 
@@ -182,13 +186,50 @@ def apply_kernel(cls, b, kernel, args, raw, record, exact, kind, only=None):
     differentiable), the op's ``exact`` and ``kind`` (see :class:`Op`) and, where one argument
     alone is a tensor, that tensor (``only``).  The element-wise functions call this on their
     fast path."""
-    t = _wrap(kernel(*raw), b)
-    if record and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
-        _record(cls(), b, args, raw, t, exact, kind, only)
-    return t
+    record = record and (_grad_mode.disabled_threads == 0 or _grad_state.enabled)
+    return _output(cls() if record else None, b, kernel(*raw), args, raw, exact, kind, only)
 
 
 _wrap = Tensor._wrap
+_new = object.__new__
+
+
+def _output(op, b, data, args, raw, exact, kind, only):
+    """A new tensor around ``data``, a new array of backend ``b`` computed by ``op`` (None: not
+    recorded) from ``args``, recorded as that op's only output.
+
+    Written out for the hot path: what :meth:`Tensor._wrap` and :func:`_record` would do for it.
+    ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
+    edge and version are then written as tuples, without the loop over the arguments.
+    """
+    t = _new(Tensor)
+    array_type = b.array_type
+    if data.__class__ is not array_type and array_type is not None:
+        data = b.as_array(data)  # NumPy ufuncs return scalars for 0-d results
+    t.data = data
+    t._b = b
+    t.grad = None
+    t._oi = None
+    t._version = [0]
+    if op is None:
+        t.ctx = None
+        t._rg = False
+        return t
+    saves_inputs, saves_output, _ = op._saves
+    if only is not None:
+        c = only.ctx
+        e = only if c is None else c if only._oi is None else (c, only._oi)
+        op.next = (e,) if len(args) == 1 else (e, None) if args[0] is only else (None, e)
+        versions = ((only._version, only._version[0], only),) if saves_inputs else None
+    else:
+        op.next, versions = _inputs(args, saves_inputs)
+    if saves_output:
+        versions = ((t._version, 0, None),) if versions is None else versions + ((t._version, 0, None),)
+    op.kind = kind
+    op.rec = (-next(_SEQ), args, raw, data if saves_output else None, versions, exact, b, None)
+    t.ctx = op
+    t._rg = True
+    return t
 
 
 def _wrap_outputs(op, b, args, raw, outs, rg):
@@ -206,55 +247,52 @@ def _wrap_outputs(op, b, args, raw, outs, rg):
 _SEQ = itertools.count()
 
 
-def _record(op, b, args, raw, out, exact=False, kind=None, only=None):
-    """Make ``op`` the history of ``out`` (a tensor; for a multi-output op the tuple of its
-    outputs, which the caller marks).
+def _inputs(args, saves_inputs):
+    """An op's edges, one per argument (see :class:`Op`), and the versions of the argument
+    tensors (None when the op does not save its inputs)."""
+    edges = []
+    versions = []
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._rg:
+                c = a.ctx
+                edges.append(a if c is None else c if a._oi is None else (c, a._oi))
+            else:
+                edges.append(None)
+            if saves_inputs:
+                versions.append((a._version, a._version[0], a))
+        else:
+            edges.append(None)
+    return edges, tuple(versions) if saves_inputs else None
+
+
+def _record(op, b, args, raw, out, exact=False, kind=None):
+    """Make ``op`` the history of ``out``, a tensor that :func:`_output` did not make (a view or
+    an array of another backend), or the tuple of a multi-output op's outputs (which the caller
+    marks).
 
     The op keeps one edge per argument to the node that produced it, and its record (see
     :class:`Op`): the arguments (tensors and their raw values), the outputs' values when
     backward reads them (``saves_output``), the versions of what backward reads, and its
     ``order``: ops are numbered as they are recorded, always after the ops that produced their
     inputs, so that taking the highest number first (the lowest ``order``) is a topological
-    order for backward.  ``only``, when given, is the one tensor among one or two arguments
-    (it requires grad): its edge and version are then written as tuples, without the loop over
-    the arguments (which builds lists; backward only iterates over either).
+    order for backward.
     """
     saves_inputs, saves_output, single = op._saves
-    if only is not None:
-        c = only.ctx
-        e = only if c is None else c if only._oi is None else (c, only._oi)
-        op.next = (e,) if len(args) == 1 else (e, None) if args[0] is only else (None, e)
-        saved = ((only._version, only._version[0], only),) if saves_inputs else ()
-    else:
-        edges = []
-        saved = []
-        for a in args:
-            if isinstance(a, Tensor):
-                if a._rg:
-                    c = a.ctx
-                    edges.append(a if c is None else c if a._oi is None else (c, a._oi))
-                else:
-                    edges.append(None)
-                if saves_inputs:
-                    saved.append((a._version, a._version[0], a))
-            else:
-                edges.append(None)
-        op.next = edges
+    op.next, versions = _inputs(args, saves_inputs)
     op.kind = kind
+    value = None
     if single:
-        if saves_output:
-            saved += ((out._version, out._version[0], None),)
-            value = out.data
-        else:
-            value = None
         out.ctx = op
         out._rg = True
-    elif saves_output:
-        saved += tuple((t._version, t._version[0], None) for t in out)
-        value = tuple(t.data for t in out)
+        outs = (out,)
     else:
-        value = None
-    op.rec = (-next(_SEQ), args, raw, value, saved or None, exact, b, None)
+        outs = out
+    if saves_output:
+        saved = tuple((t._version, t._version[0], None) for t in outs)
+        versions = saved if versions is None else versions + saved
+        value = outs[0].data if single else tuple(t.data for t in outs)
+    op.rec = (-next(_SEQ), args, raw, value, versions, exact, b, None)
 
 
 def retain(op, oi, t) -> None:
