@@ -226,7 +226,7 @@ def _output(op, b, data, args, raw, exact, kind, only):
     if saves_output:
         versions = ((t._version, 0, None),) if versions is None else versions + ((t._version, 0, None),)
     op.kind = kind
-    op.rec = (-next(_SEQ), args, raw, data if saves_output else None, versions, exact, b, None)
+    op.rec = (next(_ORDER), args, raw, data if saves_output else None, versions, exact, b, None)
     t.ctx = op
     t._rg = True
     return t
@@ -244,7 +244,7 @@ def _wrap_outputs(op, b, args, raw, outs, rg):
     return outs
 
 
-_SEQ = itertools.count()
+_ORDER = itertools.count(0, -1)  # see _record
 
 
 def _inputs(args, saves_inputs):
@@ -274,9 +274,9 @@ def _record(op, b, args, raw, out, exact=False, kind=None):
     The op keeps one edge per argument to the node that produced it, and its record (see
     :class:`Op`): the arguments (tensors and their raw values), the outputs' values when
     backward reads them (``saves_output``), the versions of what backward reads, and its
-    ``order``: ops are numbered as they are recorded, always after the ops that produced their
-    inputs, so that taking the highest number first (the lowest ``order``) is a topological
-    order for backward.
+    ``order``: ops are numbered downwards as they are recorded, always below the ops that
+    produced their inputs, so that taking the lowest number first is a topological order for
+    backward.
     """
     saves_inputs, saves_output, single = op._saves
     op.next, versions = _inputs(args, saves_inputs)
@@ -292,7 +292,7 @@ def _record(op, b, args, raw, out, exact=False, kind=None):
         saved = tuple((t._version, t._version[0], None) for t in outs)
         versions = saved if versions is None else versions + saved
         value = outs[0].data if single else tuple(t.data for t in outs)
-    op.rec = (-next(_SEQ), args, raw, value, versions, exact, b, None)
+    op.rec = (next(_ORDER), args, raw, value, versions, exact, b, None)
 
 
 def retain(op, oi, t) -> None:
@@ -409,9 +409,18 @@ class _Sink:
             if i is not None:
                 self.found[i] = g if self.found[i] is None else self.found[i] + g
 
+    def op_outputs(self, op, retained, g):
+        """The gradient of ``op``'s output (a tuple of them, None where one received nothing, for
+        a multi-output op), complete: capture it, or retain it (``retained``: the op's map of
+        output indices to tensors that called retain_grad)."""
+        if op.n_out == 1:
+            self.op_output(op, retained, None, g)
+            return
+        for oi, gi in enumerate(g):
+            if gi is not None:
+                self.op_output(op, retained, oi, gi)
+
     def op_output(self, op, retained, oi, g):
-        """Gradient of output ``oi`` of ``op``, complete: capture it, or retain it (``retained``:
-        the op's map of output indices to tensors that called retain_grad)."""
         if self.found is not None:
             i = self.wanted.get((id(op), oi))
             if i is not None:
@@ -468,24 +477,20 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         while queue:
             node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
             entry = pending.pop(node)
-            multi = entry.__class__ is list  # what multi-output ops receive, see _receive
+            if entry.__class__ is list:  # what multi-output ops receive, see _receive
+                entry = tuple(entry)
             _, args, ins, out, versions, exact, nb, retained = node.rec
             if capture or retained:
-                if multi:
-                    for oi, g in enumerate(entry):
-                        if g is not None:
-                            sink.op_output(node, retained, oi, g)
-                else:
-                    sink.op_output(node, retained, None, entry)
+                sink.op_outputs(node, retained, entry)
             if versions:
                 for counter, seen, tensor in versions:
                     if counter[0] != seen or (create_graph and tensor is not None and tensor._version is not counter):
                         raise _modified_error(node, counter[0], seen)
             if create_graph:
-                xp, ins, out = _graph_mode_values(node, nb, args, out, multi)
+                xp, ins, out = _graph_mode_values(node, nb, args, out)
             else:
                 xp = nb.xp
-            grads = node.backward(xp, tuple(entry) if multi else entry, ins, out)
+            grads = node.backward(xp, entry, ins, out)
             for a, e, g in zip(args, node.next, grads):
                 if e is None or g is None:
                     continue
@@ -523,11 +528,14 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     return sink.found
 
 
-def _graph_mode_values(node, nb, args, out, multi):
+def _graph_mode_values(node, nb, args, out):
     """What a backward rule reads when the backward pass is recorded: acarray's namespace, the
     argument tensors, and the saved outputs as tensors whose history is ``node``."""
     if out is not None:
-        out = tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out)) if multi else _as_tensor(out, nb, node, None)
+        if node.n_out == 1:
+            out = _as_tensor(out, nb, node, None)
+        else:
+            out = tuple(_as_tensor(o, nb, node, k) for k, o in enumerate(out))
     return nb.ns, args, out
 
 
