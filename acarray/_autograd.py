@@ -68,7 +68,7 @@ class Op:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._saves = (cls.saves_inputs, cls.saves_output, cls.n_out == 1)  # read once per op by _record
+        cls._saves = (cls.saves_inputs, cls.saves_output, cls.n_out == 1)  # read once per op by output and _record
 
     def forward(self, xp, *args, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -168,7 +168,7 @@ def apply(cls, *args, **params):
     recording = rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled)
     if not (cls.is_view or cls.changes_backend):
         kind = b.kind(out.dtype) if recording else None
-        return _output(op if kind == "f" or kind == "c" else None, b, out, args, raw, False, kind, only)
+        return output(op if kind == "f" or kind == "c" else None, b, out, args, raw, False, kind, only)
     t = _wrap(out, backend_of(out) if cls.changes_backend else b)
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
@@ -179,24 +179,15 @@ def apply(cls, *args, **params):
     return t
 
 
-def apply_kernel(cls, b, kernel, args, raw, record, exact, kind, only=None):
-    """:func:`apply` for a single-output op whose caller has resolved the backend ``b``, the raw
-    values ``raw``, the backend function computing the forward pass (``kernel(*raw)``), whether
-    a gradient is needed (``record``: an argument requires grad and the output dtype is
-    differentiable), the op's ``exact`` and ``kind`` (see :class:`Op`) and, where one argument
-    alone is a tensor, that tensor (``only``).  The element-wise functions call this on their
-    fast path."""
-    record = record and (_grad_mode.disabled_threads == 0 or _grad_state.enabled)
-    return _output(cls() if record else None, b, kernel(*raw), args, raw, exact, kind, only)
-
-
 _wrap = Tensor._wrap
 _new = object.__new__
 
 
-def _output(op, b, data, args, raw, exact, kind, only):
+def output(op, b, data, args, raw, exact, kind, only):
     """A new tensor around ``data``, a new array of backend ``b`` computed by ``op`` (None: not
-    recorded) from ``args``, recorded as that op's only output.
+    recorded) from ``args`` (``raw``: their values), recorded as that op's only output with the
+    op's ``exact`` and ``kind`` (see :class:`Op`).  :func:`apply` and the element-wise functions'
+    fast path (which has resolved backend and dtypes itself) make their outputs with it.
 
     Written out for the hot path: what :meth:`Tensor._wrap` and :func:`_record` would do for it.
     ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
@@ -267,7 +258,7 @@ def _inputs(args, saves_inputs):
 
 
 def _record(op, b, args, raw, out, exact=False, kind=None):
-    """Make ``op`` the history of ``out``, a tensor that :func:`_output` did not make (a view or
+    """Make ``op`` the history of ``out``, a tensor that :func:`output` did not make (a view or
     an array of another backend), or the tuple of a multi-output op's outputs (which the caller
     marks).
 
@@ -414,13 +405,13 @@ class _Sink:
         a multi-output op), complete: capture it, or retain it (``retained``: the op's map of
         output indices to tensors that called retain_grad)."""
         if op.n_out == 1:
-            self.op_output(op, retained, None, g)
+            self.opoutput(op, retained, None, g)
             return
         for oi, gi in enumerate(g):
             if gi is not None:
-                self.op_output(op, retained, oi, gi)
+                self.opoutput(op, retained, oi, gi)
 
-    def op_output(self, op, retained, oi, g):
+    def opoutput(self, op, retained, oi, g):
         if self.found is not None:
             i = self.wanted.get((id(op), oi))
             if i is not None:

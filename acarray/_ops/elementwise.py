@@ -12,8 +12,10 @@ from __future__ import annotations
 import cmath
 import math
 
-from .._autograd import Op, apply, apply_kernel
+from .. import _grad_mode
+from .._autograd import Op, apply, output
 from .._backend import backend_of
+from .._grad_mode import state as _grad_state
 from .._tensor import Tensor
 from .common import cj, is_complex, op_class, public
 from .dtype_rules import require, require_promotable
@@ -234,16 +236,21 @@ def _unary_function(name, cls):
     """The namespace function ``name`` of one argument, recording ``cls``.
 
     The dtype rules are checked once per backend and dtype; afterwards a tensor argument takes
-    the fast path straight to the backend function (:func:`apply_kernel`)."""
+    the fast path straight to the backend function, and its output is made and recorded by
+    :func:`~acarray._autograd.output` (``op`` is made only when a gradient is needed: an
+    argument requires grad, the output is differentiable and recording is on, read inline as
+    :func:`acarray._grad_mode.recording` says)."""
     kinds = KINDS[name]
     fast = {}  # (backend, dtype) -> _fast_entry(...)
 
     def fn(x, /):
         if isinstance(x, Tensor):
-            entry = fast.get((x._b, x.data.dtype))
+            d = x.data
+            entry = fast.get((x._b, d.dtype))
             if entry is not None:
                 kernel, differentiable, exact, kind, _ = entry
-                return apply_kernel(cls, x._b, kernel, (x,), (x.data,), x._rg and differentiable, exact, kind, x)
+                op = cls() if x._rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) else None
+                return output(op, x._b, kernel(d), (x,), (d,), exact, kind, x)
         require(name, kinds, x)
         y = apply(cls, x)
         if isinstance(x, Tensor):
@@ -263,32 +270,34 @@ def _binary_function(name, cls):
     fast = {}
 
     def fn(x1, x2, /):
+        entry = None
         if isinstance(x1, Tensor):
             b = x1._b
             if isinstance(x2, Tensor):
                 entry = fast.get((b, x1.data.dtype, x2._b, x2.data.dtype))
                 if entry is not None:
-                    kernel, differentiable, exact, kind, _ = entry
-                    return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, x2.data),
-                                        (x1._rg or x2._rg) and differentiable, exact, kind)
+                    raw, only, rg = (x1.data, x2.data), None, x1._rg or x2._rg
             else:
                 entry = fast.get((b, x1.data.dtype, x2.__class__))
                 if entry is not None:
-                    kernel, differentiable, exact, kind, consts = entry
+                    consts = entry[4]
                     c = x2 if consts is None else consts.get(x2)
                     if c is None:
                         c = _scalar_operand(consts, x2, x1)
-                    return apply_kernel(cls, b, kernel, (x1, x2), (x1.data, c), x1._rg and differentiable,
-                                        exact, kind, x1)
+                    raw, only, rg = (x1.data, c), x1, x1._rg
         elif isinstance(x2, Tensor):
-            entry = fast.get((x2._b, x1.__class__, x2.data.dtype))
+            b = x2._b
+            entry = fast.get((b, x1.__class__, x2.data.dtype))
             if entry is not None:
-                kernel, differentiable, exact, kind, consts = entry
+                consts = entry[4]
                 c = x1 if consts is None else consts.get(x1)
                 if c is None:
                     c = _scalar_operand(consts, x1, x2)
-                return apply_kernel(cls, x2._b, kernel, (x1, x2), (c, x2.data), x2._rg and differentiable,
-                                    exact, kind, x2)
+                raw, only, rg = (c, x2.data), x2, x2._rg
+        if entry is not None:
+            kernel, differentiable, exact, kind, _ = entry
+            op = cls() if rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) else None
+            return output(op, b, kernel(*raw), (x1, x2), raw, exact, kind, only)
         require(name, kinds, x1, x2)
         require_promotable(name, x1, x2)
         y = apply(cls, x1, x2)
