@@ -405,13 +405,14 @@ class _Sink:
         a multi-output op), complete: capture it, or retain it (``retained``: the op's map of
         output indices to tensors that called retain_grad)."""
         if op.n_out == 1:
-            self.opoutput(op, retained, None, g)
+            self._one(op, retained, None, g)
             return
         for oi, gi in enumerate(g):
             if gi is not None:
-                self.opoutput(op, retained, oi, gi)
+                self._one(op, retained, oi, gi)
 
-    def opoutput(self, op, retained, oi, g):
+    def _one(self, op, retained, oi, g):
+        """The complete gradient ``g`` of output ``oi`` of ``op`` (None: its only output)."""
         if self.found is not None:
             i = self.wanted.get((id(op), oi))
             if i is not None:
