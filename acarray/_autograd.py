@@ -175,7 +175,7 @@ def apply(cls, *args, **params):
     if recording:
         kind = t._b.kind(t.data.dtype)
         if kind in "fc":
-            _record(op, b, args, raw, t, False, kind)
+            _record(op, b, args, raw, t, kind)
     return t
 
 
@@ -257,7 +257,7 @@ def _inputs(args, saves_inputs):
     return edges, tuple(versions) if saves_inputs else None
 
 
-def _record(op, b, args, raw, out, exact=False, kind=None):
+def _record(op, b, args, raw, out, kind=None):
     """Make ``op`` the history of ``out``, a tensor that :func:`output` did not make (a view or
     an array of another backend), or the tuple of a multi-output op's outputs (which the caller
     marks).
@@ -283,7 +283,7 @@ def _record(op, b, args, raw, out, exact=False, kind=None):
         saved = tuple((t._version, t._version[0], None) for t in outs)
         versions = saved if versions is None else versions + saved
         value = outs[0].data if single else tuple(t.data for t in outs)
-    op.rec = (next(_ORDER), args, raw, value, versions, exact, b, None)
+    op.rec = (next(_ORDER), args, raw, value, versions, False, b, None)  # backward checks the gradients
 
 
 def retain(op, oi, t) -> None:
