@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heappushpop
 
 from . import _grad_mode
 from ._backend import backend_of
@@ -465,9 +465,20 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
+    # ``chained``: the only node waiting, kept out of the heap.  A chain of ops then never touches
+    # the heap; as soon as another node waits too, it goes back in, so the order stays the heap's.
+    chained = None
     try:
-        while queue:
-            node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
+        while True:
+            if chained is not None:
+                node = chained
+                chained = None
+                if queue:
+                    node = heappushpop(queue, (node.rec[0], node))[1]
+            elif queue:
+                node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
+            else:
+                break
             entry = pending.pop(node)
             if entry.__class__ is list:  # what multi-output ops receive, see _receive
                 entry = tuple(entry)
@@ -500,7 +511,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                         rec = e.rec
                         if rec is None:
                             raise _freed_error(e)
-                        heappush(queue, (rec[0], e))
+                        if queue or chained is not None:
+                            heappush(queue, (rec[0], e))
+                        else:
+                            chained = e
                         pending[e] = g
                     else:
                         pending[e] = cur + g
