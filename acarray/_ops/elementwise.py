@@ -1,10 +1,11 @@
-"""Element-wise functions: one table of derivatives serves the unary and binary families.
+"""Element-wise functions: one table of rules serves the unary and binary families.
 
-Unary holomorphic functions are given by their derivative ``d(xp, x, y)``; the
-gradient is ``g * conj(d)`` (PyTorch's convention for complex inputs).  Binary
-functions give one rule per argument, ``rule(xp, g, x1, x2, y)``, and a rule
-only runs when its argument needs a gradient.  Broadcasting is undone by the
-engine, never by a rule.
+A rule gives the gradient of one argument from the output's, ``rule(xp, g, x, y)`` for
+unary functions and ``rule(xp, g, x1, x2, y)`` (one per argument) for binary ones; it
+only runs when its argument needs a gradient.  Rules of holomorphic functions with real
+coefficients, ``g * f'(x)``, are written for real values: for complex ones backward
+gives them conjugated values, since g * conj(f'(z)) = g * f'(conj(z)) (PyTorch's
+convention).  Broadcasting is undone by the engine, never by a rule.
 """
 
 from __future__ import annotations
@@ -22,44 +23,44 @@ from .dtype_rules import require, require_promotable
 
 
 class Unary(Op):
-    """An element-wise function of one argument, given by its derivative or by its rule.
+    """An element-wise function of one argument, given by its ``rule``; ``holomorphic`` rules
+    get conjugated values for complex arguments (see the module's docstring).
 
-    Each subclass gets a ``backward`` that closes over its own function: read from a closure,
-    not looked up as a class attribute at a call site that sees many classes (which the
+    Each subclass gets a ``backward`` that closes over its own rule: read from a closure, not
+    looked up as a class attribute at a call site that sees many classes (which the
     interpreter does not speed up), it costs a few instructions instead of hundreds."""
 
     __slots__ = ()
-    derivative = None  # d(xp, x, y): f'(x), holomorphic
-    rule = None  # rule(xp, g, x, y): the whole vector-Jacobian product, when not holomorphic
+    rule = None  # rule(xp, g, x, y)
+    holomorphic = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.derivative is not None or cls.rule is not None:
-            cls.backward = _unary_backward(cls.derivative, cls.rule)
+        if cls.rule is not None:
+            cls.backward = _unary_backward(cls.rule, cls.holomorphic)
 
     def forward(self, xp, x):
         return getattr(xp, self.fname)(x)
 
 
-def _unary_backward(derivative, rule):
-    if rule is not None:
+def _unary_backward(rule, holomorphic):
+    if not holomorphic:
         def backward(self, xp, g, inputs, out):
             return (rule(xp, g, inputs[0], out),)
     else:
         def backward(self, xp, g, inputs, out):
-            d = derivative(xp, inputs[0], out)
-            if self.kind == "f" or not self.is_complex(g):
-                return (g * d,)
-            return (g * xp.conj(d),)
+            x = inputs[0]
+            if self.kind != "f" and self.is_complex(g):
+                x = cj(xp, x)
+                out = None if out is None else cj(xp, out)
+            return (rule(xp, g, x, out),)
     return backward
 
 
 class Binary(Op):
     """An element-wise function of two arguments, given by one rule per argument (``rule1``,
-    ``rule2``); its ``backward`` is made as :class:`Unary`'s is.
-
-    Rules of holomorphic functions with real coefficients are written for real values; for
-    complex ones backward gives them conjugated values, since conj(f'(z)) = f'(conj(z))."""
+    ``rule2``), holomorphic ones written for real values (see the module's docstring); its
+    ``backward`` is made as :class:`Unary`'s is."""
 
     __slots__ = ()
     rule1 = rule2 = None
@@ -112,29 +113,31 @@ def _log(xp, x):
     return xp.log(xp.where(x == 0, xp.ones_like(x), x))
 
 
-# name -> (what the derivative reads: "x", "y" or "xy"; d(xp, x, y))
-UNARY_DERIVATIVES = {
-    "acos": ("x", lambda xp, x, y: -1 / xp.sqrt(1 - x * x)),
-    "acosh": ("x", lambda xp, x, y: 1 / xp.sqrt(x * x - 1)),
-    "asin": ("x", lambda xp, x, y: 1 / xp.sqrt(1 - x * x)),
-    "asinh": ("x", lambda xp, x, y: 1 / xp.sqrt(x * x + 1)),
-    "atan": ("x", lambda xp, x, y: 1 / (1 + x * x)),
-    "atanh": ("x", lambda xp, x, y: 1 / (1 - x * x)),
-    "cos": ("x", lambda xp, x, y: -xp.sin(x)),
-    "cosh": ("x", lambda xp, x, y: xp.sinh(x)),
-    "exp": ("y", lambda xp, x, y: y),
-    "expm1": ("y", lambda xp, x, y: y + 1),
-    "log": ("x", lambda xp, x, y: 1 / x),
-    "log1p": ("x", lambda xp, x, y: 1 / (1 + x)),
-    "log2": ("x", lambda xp, x, y: 1 / (x * math.log(2))),
-    "log10": ("x", lambda xp, x, y: 1 / (x * math.log(10))),
-    "sin": ("x", lambda xp, x, y: xp.cos(x)),
-    "sinh": ("x", lambda xp, x, y: xp.cosh(x)),
-    "sqrt": ("y", lambda xp, x, y: 0.5 / y),
-    "square": ("x", lambda xp, x, y: 2 * x),
-    "tan": ("y", lambda xp, x, y: 1 + y * y),
-    "tanh": ("y", lambda xp, x, y: 1 - y * y),
-    "reciprocal": ("y", lambda xp, x, y: -(y * y)),
+# name -> (what the rule reads: "x", "y" or "xy"; rule(xp, g, x, y)) for the holomorphic unary
+# functions.  Written with as few Python scalars as they allow: NumPy computes an operation with
+# one (``1 - y * y``) at half the speed of one between arrays (``g - g * y * y``).
+UNARY_HOLOMORPHIC = {
+    "acos": ("x", lambda xp, g, x, y: -g / xp.sqrt(1 - x * x)),
+    "acosh": ("x", lambda xp, g, x, y: g / xp.sqrt(x * x - 1)),
+    "asin": ("x", lambda xp, g, x, y: g / xp.sqrt(1 - x * x)),
+    "asinh": ("x", lambda xp, g, x, y: g / xp.sqrt(x * x + 1)),
+    "atan": ("x", lambda xp, g, x, y: g / (1 + x * x)),
+    "atanh": ("x", lambda xp, g, x, y: g / (1 - x * x)),
+    "cos": ("x", lambda xp, g, x, y: -g * xp.sin(x)),
+    "cosh": ("x", lambda xp, g, x, y: g * xp.sinh(x)),
+    "exp": ("y", lambda xp, g, x, y: g * y),
+    "expm1": ("y", lambda xp, g, x, y: g * y + g),
+    "log": ("x", lambda xp, g, x, y: g / x),
+    "log1p": ("x", lambda xp, g, x, y: g / (1 + x)),
+    "log2": ("x", lambda xp, g, x, y: g / (x * math.log(2))),
+    "log10": ("x", lambda xp, g, x, y: g / (x * math.log(10))),
+    "sin": ("x", lambda xp, g, x, y: g * xp.cos(x)),
+    "sinh": ("x", lambda xp, g, x, y: g * xp.cosh(x)),
+    "sqrt": ("y", lambda xp, g, x, y: g / (y + y)),
+    "square": ("x", lambda xp, g, x, y: g * (x + x)),
+    "tan": ("y", lambda xp, g, x, y: g + g * y * y),
+    "tanh": ("y", lambda xp, g, x, y: g - g * y * y),
+    "reciprocal": ("y", lambda xp, g, x, y: -(g * y * y)),
 }
 
 # name -> (what the rule reads, rule(xp, g, x, y)) for the non-holomorphic unary functions.
@@ -360,14 +363,11 @@ def _signature(x1, x2):
 
 def _build():
     functions = {}
-    for name, (reads, d) in UNARY_DERIVATIVES.items():
-        cls = op_class(Unary, name, fname=name, derivative=staticmethod(d),
-                       saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _unary_function(name, cls)
-    for name, (reads, rule) in UNARY_RULES.items():
-        cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), saves_inputs="x" in reads,
-                       saves_output="y" in reads)
-        functions[name] = _unary_function(name, cls)
+    for table, holomorphic in ((UNARY_HOLOMORPHIC, True), (UNARY_RULES, False)):
+        for name, (reads, rule) in table.items():
+            cls = op_class(Unary, name, fname=name, rule=staticmethod(rule), holomorphic=holomorphic,
+                           saves_inputs="x" in reads, saves_output="y" in reads)
+            functions[name] = _unary_function(name, cls)
     for name, (reads, r1, r2) in BINARY_RULES.items():
         cls = op_class(Binary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
                        saves_inputs="x" in reads, saves_output="y" in reads)

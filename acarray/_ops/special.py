@@ -1,4 +1,4 @@
-"""Special functions (``acarray.<backend>.special``): one table of derivatives, kernels per backend.
+"""Special functions (``acarray.<backend>.special``): one table of gradient rules, kernels per backend.
 
 Each function runs the backend's own special-function library: SciPy for NumPy,
 ``cupyx.scipy.special`` for CuPy, ``torch.special``, ``jax.scipy.special``;
@@ -7,7 +7,7 @@ Dask maps SciPy over the blocks (lazily), and array-api-strict (and PyTorch for
 on ``xp.special``, so ``scipy.special.erf(t)`` and the SciPy functions built on
 them stay differentiable.
 
-Derivatives are written with namespace operations and the special functions
+Gradient rules are written with namespace operations and the special functions
 themselves (through :func:`special_of`), so they are differentiable again.
 """
 
@@ -135,31 +135,31 @@ def _at_zero(xp, x, value, elsewhere):
     return xp.where(x == 0, xp.full_like(x, value), elsewhere)
 
 
-# name -> (what the derivative reads: "x", "y" or "xy"; d(xp, x, y) = f'(x))
-UNARY_DERIVATIVES = {
-    "erf": ("x", lambda xp, x, y: (2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
-    "erfc": ("x", lambda xp, x, y: (-2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
-    "erfinv": ("y", lambda xp, x, y: (math.sqrt(math.pi) / 2) * xp.exp(y * y)),
-    "expit": ("y", lambda xp, x, y: y * (1 - y)),
-    "logit": ("x", lambda xp, x, y: 1 / (x * (1 - x))),
-    "gammaln": ("x", lambda xp, x, y: special_of(xp).digamma(x)),
-    "digamma": ("x", lambda xp, x, y: special_of(xp).polygamma(1, x)),
-    "psi": ("x", lambda xp, x, y: special_of(xp).polygamma(1, x)),
-    "ndtr": ("x", lambda xp, x, y: xp.exp(-(x * x) / 2) / SQRT_2PI),
-    "ndtri": ("y", lambda xp, x, y: SQRT_2PI * xp.exp(y * y / 2)),
-    "log_ndtr": ("xy", lambda xp, x, y: xp.exp(-(x * x) / 2 - y) / SQRT_2PI),
-    "entr": ("x", lambda xp, x, y: -(xp.log(x) + 1)),
-    "i0": ("x", lambda xp, x, y: special_of(xp).i1(x)),
-    "i0e": ("xy", lambda xp, x, y: special_of(xp).i1e(x) - xp.sign(x) * y),
+# name -> (what the rule reads: "x", "y" or "xy"; rule(xp, g, x, y) = g * f'(x)), real functions
+UNARY_RULES = {
+    "erf": ("x", lambda xp, g, x, y: g * (2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
+    "erfc": ("x", lambda xp, g, x, y: g * (-2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
+    "erfinv": ("y", lambda xp, g, x, y: g * (math.sqrt(math.pi) / 2) * xp.exp(y * y)),
+    "expit": ("y", lambda xp, g, x, y: g * y * (1 - y)),
+    "logit": ("x", lambda xp, g, x, y: g / (x * (1 - x))),
+    "gammaln": ("x", lambda xp, g, x, y: g * special_of(xp).digamma(x)),
+    "digamma": ("x", lambda xp, g, x, y: g * special_of(xp).polygamma(1, x)),
+    "psi": ("x", lambda xp, g, x, y: g * special_of(xp).polygamma(1, x)),
+    "ndtr": ("x", lambda xp, g, x, y: g * xp.exp(-(x * x) / 2) / SQRT_2PI),
+    "ndtri": ("y", lambda xp, g, x, y: g * SQRT_2PI * xp.exp(y * y / 2)),
+    "log_ndtr": ("xy", lambda xp, g, x, y: g * xp.exp(-(x * x) / 2 - y) / SQRT_2PI),
+    "entr": ("x", lambda xp, g, x, y: g * -(xp.log(x) + 1)),
+    "i0": ("x", lambda xp, g, x, y: g * special_of(xp).i1(x)),
+    "i0e": ("xy", lambda xp, g, x, y: g * (special_of(xp).i1e(x) - xp.sign(x) * y)),
     "i1": (
         "xy",
-        lambda xp, x, y: _at_zero(xp, x, 0.5, special_of(xp).i0(x) - y / _safe(xp, x)),
+        lambda xp, g, x, y: g * _at_zero(xp, x, 0.5, special_of(xp).i0(x) - y / _safe(xp, x)),
     ),
     "i1e": (
         "xy",
-        lambda xp, x, y: _at_zero(xp, x, 0.5, special_of(xp).i0e(x) - y * (xp.sign(x) + 1 / _safe(xp, x))),
+        lambda xp, g, x, y: g * _at_zero(xp, x, 0.5, special_of(xp).i0e(x) - y * (xp.sign(x) + 1 / _safe(xp, x))),
     ),
-    "sinc": ("xy", lambda xp, x, y: _at_zero(xp, x, 0.0, (xp.cos(math.pi * x) - y) / _safe(xp, x))),
+    "sinc": ("xy", lambda xp, g, x, y: g * _at_zero(xp, x, 0.0, (xp.cos(math.pi * x) - y) / _safe(xp, x))),
 }
 
 
@@ -267,8 +267,8 @@ def _binary(name, cls):
 
 def _build():
     functions = {}
-    for name, (reads, d) in UNARY_DERIVATIVES.items():
-        cls = op_class(SpecialUnary, name, fname=name, derivative=staticmethod(d),
+    for name, (reads, rule) in UNARY_RULES.items():
+        cls = op_class(SpecialUnary, name, fname=name, rule=staticmethod(rule),
                        saves_inputs="x" in reads, saves_output="y" in reads)
         functions[name] = _unary(name, cls)
     for name, (reads, r1, r2) in BINARY_RULES.items():
