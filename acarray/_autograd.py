@@ -36,7 +36,11 @@ class Op:
     ``out`` the output value; both are raw arrays, or tensors when the graph of
     the backward pass is being recorded.  ``out`` is only kept when the class
     sets ``saves_output``; setting ``saves_inputs`` makes backward check that no
-    input was modified in place after the forward pass.  ``self.needs[i]`` says
+    input was modified in place after the forward pass.  Ops whose gradient can be
+    given one argument at a time may also set ``vjps``, one rule per argument,
+    ``rule(xp, g, *inputs, out)`` returning that argument's gradient: where only one
+    argument needs a gradient, of its own shape and dtype, and the output is real,
+    backward calls its rule alone.  ``self.needs[i]`` says
     whether argument ``i`` needs a gradient, so rules can skip work, and
     ``self.kind`` is the output's dtype kind, "f" or "c" (None for multi-output
     ops: :meth:`is_complex` asks the gradient).
@@ -45,7 +49,7 @@ class Op:
     What else backward needs is the op's *record*, one tuple in ``self.rec``
     (None once backward has freed it)::
 
-        (order, args, ins, out, versions, exact, b, retained)
+        (order, args, ins, out, versions, exact, b, retained, vjp, edge)
 
     ``order`` sorts the op for backward (see :func:`_record`), ``args`` are the
     arguments (tensors and constants) and ``ins`` their raw values, ``out`` the
@@ -54,7 +58,9 @@ class Op:
     gradients come back in the shapes and dtypes of the arguments (backward then
     skips checking them), ``b`` is the backend and ``retained`` maps output
     indices to weak references of tensors that called ``retain_grad()`` (or is
-    None).  Ops come in many classes, and the interpreter only speeds up
+    None); ``vjp`` is the rule that gives the gradient of the one argument that
+    needs it (see ``vjps``), and ``edge`` that argument's edge, or both are None.
+    Ops come in many classes, and the interpreter only speeds up
     attribute access at sites that see one class: the engine reads and frees
     the record with one attribute access, where it would need a dozen.
     """
@@ -65,6 +71,7 @@ class Op:
     saves_output = False
     is_view = False  # output shares the version counter of args[0]
     changes_backend = False  # output may be an array of another library (to_device)
+    vjps = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -183,7 +190,7 @@ _wrap = Tensor._wrap
 _new = object.__new__
 
 
-def output(op, b, data, args, raw, exact, kind, only):
+def output(op, b, data, args, raw, exact, kind, only, vjp=None):
     """A new tensor around ``data``, a new array of backend ``b`` computed by ``op`` (None: not
     recorded) from ``args`` (``raw``: their values), recorded as that op's only output with the
     op's ``exact`` and ``kind`` (see :class:`Op`).  :func:`apply` and the element-wise functions'
@@ -191,7 +198,9 @@ def output(op, b, data, args, raw, exact, kind, only):
 
     Written out for the hot path: what :meth:`Tensor._wrap` and :func:`_record` would do for it.
     ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
-    edge and version are then written as tuples, without the loop over the arguments.
+    edge and version are then written as tuples, without the loop over the arguments; ``vjp``
+    is then its rule from the op's ``vjps``, where the caller found ``exact`` set and ``kind``
+    real.
     """
     t = _new(Tensor)
     array_type = b.array_type
@@ -207,17 +216,20 @@ def output(op, b, data, args, raw, exact, kind, only):
         t._rg = False
         return t
     saves_inputs, saves_output, _ = op._saves
+    edge = None
     if only is not None:
         c = only.ctx
         e = only if c is None else c if only._oi is None else (c, only._oi)
         op.next = (e,) if len(args) == 1 else (e, None) if args[0] is only else (None, e)
         versions = ((only._version, only._version[0], only),) if saves_inputs else None
+        if vjp is not None:
+            edge = e
     else:
         op.next, versions = _inputs(args, saves_inputs)
     if saves_output:
         versions = ((t._version, 0, None),) if versions is None else versions + ((t._version, 0, None),)
     op.kind = kind
-    op.rec = (next(_ORDER), args, raw, data if saves_output else None, versions, exact, b, None)
+    op.rec = (next(_ORDER), args, raw, data if saves_output else None, versions, exact, b, None, vjp, edge)
     t.ctx = op
     t._rg = True
     return t
@@ -283,7 +295,7 @@ def _record(op, b, args, raw, out, kind=None):
         saved = tuple((t._version, t._version[0], None) for t in outs)
         versions = saved if versions is None else versions + saved
         value = outs[0].data if single else tuple(t.data for t in outs)
-    op.rec = (next(_ORDER), args, raw, value, versions, False, b, None)  # backward checks the gradients
+    op.rec = (next(_ORDER), args, raw, value, versions, False, b, None, None, None)  # backward checks the gradients
 
 
 def retain(op, oi, t) -> None:
@@ -294,7 +306,7 @@ def retain(op, oi, t) -> None:
     retained = rec[7]
     if retained is None:
         retained = {}
-        op.rec = rec[:7] + (retained,)
+        op.rec = rec[:7] + (retained,) + rec[8:]
     retained[oi] = weakref.ref(t)
 
 
@@ -482,7 +494,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             entry = pending.pop(node)
             if entry.__class__ is list:  # what multi-output ops receive, see _receive
                 entry = tuple(entry)
-            _, args, ins, out, versions, exact, nb, retained = node.rec
+            _, args, ins, out, versions, exact, nb, retained, vjp, edge = node.rec
             if capture or retained:
                 sink.op_outputs(node, retained, entry)
             if versions:
@@ -493,8 +505,13 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 xp, ins, out = _graph_mode_values(node, nb, args, out)
             else:
                 xp = nb.xp
-            grads = node.backward(xp, entry, ins, out)
-            for a, e, g in zip(args, node.next, grads):
+            if vjp is None:
+                grads = node.backward(xp, entry, ins, out)
+                edges = node.next
+            else:  # one argument's rule alone; exact is set, so ``a`` below is not read
+                grads = (vjp(xp, entry, ins[0], out) if len(ins) == 1 else vjp(xp, entry, ins[0], ins[1], out),)
+                edges = (edge,)
+            for a, e, g in zip(args, edges, grads):
                 if e is None or g is None:
                     continue
                 if not exact:

@@ -35,9 +35,10 @@ class Unary(Op):
     holomorphic = True
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         if cls.rule is not None:
             cls.backward = _unary_backward(cls.rule, cls.holomorphic)
+            cls.vjps = (cls.rule,)
+        super().__init_subclass__(**kwargs)
 
     def forward(self, xp, x):
         return getattr(xp, self.fname)(x)
@@ -66,9 +67,10 @@ class Binary(Op):
     rule1 = rule2 = None
 
     def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
         if cls.rule1 is not None:
             cls.backward = _binary_backward(cls.rule1, cls.rule2)
+            cls.vjps = (cls.rule1, cls.rule2)
+        super().__init_subclass__(**kwargs)
 
     def forward(self, xp, x1, x2):
         return getattr(xp, self.fname)(x1, x2)
@@ -251,13 +253,13 @@ def _unary_function(name, cls):
             d = x.data
             entry = fast.get((x._b, d.dtype))
             if entry is not None:
-                kernel, differentiable, exact, kind, _ = entry
+                kernel, differentiable, exact, kind, _, vjp = entry
                 op = cls() if x._rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) else None
-                return output(op, x._b, kernel(d), (x,), (d,), exact, kind, x)
+                return output(op, x._b, kernel(d), (x,), (d,), exact, kind, x, vjp)
         require(name, kinds, x)
         y = apply(cls, x)
         if isinstance(x, Tensor):
-            fast[(x._b, x.data.dtype)] = _fast_entry(name, x, y)
+            fast[(x._b, x.data.dtype)] = _fast_entry(cls, x, y)
         return y
 
     fn.kinds = kinds
@@ -298,33 +300,40 @@ def _binary_function(name, cls):
                     c = _scalar_operand(consts, x1, x2)
                 raw, only, rg = (c, x2.data), x2, x2._rg
         if entry is not None:
-            kernel, differentiable, exact, kind, _ = entry
+            kernel, differentiable, exact, kind, _, vjp = entry
             op = cls() if rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) else None
-            return output(op, b, kernel(*raw), (x1, x2), raw, exact, kind, only)
+            return output(op, b, kernel(*raw), (x1, x2), raw, exact, kind, only, vjp)
         require(name, kinds, x1, x2)
         require_promotable(name, x1, x2)
         y = apply(cls, x1, x2)
         key = _signature(x1, x2)
         if key is not None:
-            fast[key] = _fast_entry(name, x1 if isinstance(x1, Tensor) else x2, y, "scalar" if len(key) == 3 else "tensor")
+            if len(key) == 4:
+                fast[key] = _fast_entry(cls, x1, y, "tensor")
+            else:
+                fast[key] = _fast_entry(cls, x1, y, "scalar") if isinstance(x1, Tensor) else _fast_entry(cls, x2, y, "scalar", 1)
         return y
 
     fn.kinds = kinds
     return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
 
 
-def _fast_entry(name, x, y, other=None):
-    """What the fast path needs to know about calls like the one that took tensor ``x`` (and
-    ``other``: None, "scalar" or "tensor") to ``y``; the output dtype follows from the operands'
-    dtypes, so this holds for all of them: the backend function, whether the output is
-    differentiable, whether the gradient of ``x`` comes back in its own shape and dtype (not
-    beside another tensor, which may broadcast), the output's dtype kind, and a cache of Python
-    scalars as 0-d arrays of ``x``'s dtype where the backend computes faster with those."""
+def _fast_entry(cls, x, y, other=None, position=0):
+    """What the fast path needs to know about calls of ``cls`` like the one that took tensor ``x``
+    (argument ``position``; ``other``: None, "scalar" or "tensor") to ``y``; the output dtype
+    follows from the operands' dtypes, so this holds for all of them: the backend function,
+    whether the output is differentiable, whether the gradient of ``x`` comes back in its own
+    shape and dtype (not beside another tensor, which may broadcast), the output's dtype kind, a
+    cache of Python scalars as 0-d arrays of ``x``'s dtype where the backend computes faster with
+    those, and the rule that gives ``x``'s gradient alone where it is exact and real (see
+    :class:`~acarray._autograd.Op`), or None."""
     b = x._b
     dtype = y.data.dtype
     exact = other != "tensor" and dtype == x.data.dtype
     consts = {} if other == "scalar" and exact and b.scalars_as_arrays else None
-    return (getattr(b.xp, name), b.is_differentiable(dtype), exact, b.kind(dtype), consts)
+    kind = b.kind(dtype)
+    vjp = cls.vjps[position] if exact and kind == "f" and cls.vjps is not None else None
+    return (getattr(b.xp, cls.fname), b.is_differentiable(dtype), exact, kind, consts, vjp)
 
 
 def _scalar_operand(consts, value, x):
