@@ -326,21 +326,29 @@ def edge_target(edge) -> tuple:
     return edge if edge.__class__ is tuple else (edge, None)
 
 
-def _receive(pending, queue, node, oi, g):
-    """Add ``g`` to what output ``oi`` of ``node`` has received (a list per multi-output node),
-    queueing the node, once its saved values are found to be there, on its first gradient."""
+def _receive(pending, queue, chained, edge, g):
+    """Add ``g`` to what the node at ``edge`` has received (a list per multi-output node),
+    queueing the node, once its saved values are found to be there, on its first gradient.
+
+    ``chained`` is the node that waits outside the heap (see :func:`run_backward`), or None:
+    returns what it is now, the new node where it is the only one waiting."""
+    node, oi = edge_target(edge)
     cur = pending.get(node)
     if cur is None:
         rec = node.rec
         if rec is None:
             raise _freed_error(node)
-        heappush(queue, (rec[0], node))
+        if queue or chained is not None:
+            heappush(queue, (rec[0], node))
+        else:
+            chained = node
     if oi is None:
         pending[node] = g if cur is None else cur + g
     else:
         if cur is None:
             cur = pending[node] = [None] * node.n_out
         cur[oi] = g if cur[oi] is None else cur[oi] + g
+    return chained
 
 
 def unbroadcast(xp, g, shape):
@@ -459,7 +467,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     b = roots[0]._b
     sink = _Sink(inputs) if inputs is not None else _TO_GRAD
     pending: dict = {}  # op -> the gradient of its output (a list of them for multi-output ops)
-    queue: list = []  # (-seq, op): the op with the highest number is processed first
+    queue: list = []  # (order, op): the op with the lowest number is processed first
+    # ``chained``: the only node waiting, kept out of the heap.  A chain of ops then never touches
+    # the heap; as soon as another node waits too, it goes back in, so the order stays the heap's.
+    chained = None
     for t, s in zip(roots, seeds):
         if t._b is not b:
             raise _mixed_backends(b, t._b)
@@ -472,14 +483,11 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         if t.ctx is None:
             sink.leaf(t, s)
         else:
-            _receive(pending, queue, t.ctx, t._oi, s)
+            chained = _receive(pending, queue, chained, t.ctx if t._oi is None else (t.ctx, t._oi), s)
     capture = bool(sink.wanted)
     to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
-    # ``chained``: the only node waiting, kept out of the heap.  A chain of ops then never touches
-    # the heap; as soon as another node waits too, it goes back in, so the order stays the heap's.
-    chained = None
     try:
         while True:
             if chained is not None:
@@ -505,36 +513,37 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 xp, ins, out = _graph_mode_values(node, nb, args, out)
             else:
                 xp = nb.xp
-            if vjp is None:
-                grads = node.backward(xp, entry, ins, out)
-                edges = node.next
-            else:  # one argument's rule alone; exact is set, so ``a`` below is not read
-                grads = (vjp(xp, entry, ins[0], out) if len(ins) == 1 else vjp(xp, entry, ins[0], ins[1], out),)
-                edges = (edge,)
-            for a, e, g in zip(args, edges, grads):
-                if e is None or g is None:
-                    continue
-                if not exact:
-                    d = a.data
-                    if g.shape != d.shape or g.dtype != d.dtype:
-                        g = _fit(xp, g, a)
-                if e.__class__ is tuple:  # (node, output index) of a multi-output node
-                    _receive(pending, queue, e[0], e[1], g)
-                elif isinstance(e, Tensor):
-                    to_leaf(e, g)
+            if vjp is not None:  # one argument's rule alone, its gradient exact: no fitting
+                g = vjp(xp, entry, ins[0], out) if len(ins) == 1 else vjp(xp, entry, ins[0], ins[1], out)
+                if isinstance(edge, Tensor):
+                    to_leaf(edge, g)
+                elif edge.__class__ is tuple:
+                    chained = _receive(pending, queue, chained, edge, g)
                 else:  # a single-output node: _receive, written out on the hot path
-                    cur = pending.get(e)
+                    cur = pending.get(edge)
                     if cur is None:
-                        rec = e.rec
+                        rec = edge.rec
                         if rec is None:
-                            raise _freed_error(e)
+                            raise _freed_error(edge)
                         if queue or chained is not None:
-                            heappush(queue, (rec[0], e))
+                            heappush(queue, (rec[0], edge))
                         else:
-                            chained = e
-                        pending[e] = g
+                            chained = edge
+                        pending[edge] = g
                     else:
-                        pending[e] = cur + g
+                        pending[edge] = cur + g
+            else:
+                for a, e, g in zip(args, node.next, node.backward(xp, entry, ins, out)):
+                    if e is None or g is None:
+                        continue
+                    if not exact:
+                        d = a.data
+                        if g.shape != d.shape or g.dtype != d.dtype:
+                            g = _fit(xp, g, a)
+                    if isinstance(e, Tensor):
+                        to_leaf(e, g)
+                    else:
+                        chained = _receive(pending, queue, chained, e, g)
             if not retain_graph:
                 node.rec = None  # its edges stay: what a freed graph looked like can still be read
     finally:
