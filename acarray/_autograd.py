@@ -470,7 +470,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     queue: list = []  # (order, op): the op with the lowest number is processed first
     # ``chained``: the only node waiting, kept out of the heap.  A chain of ops then never touches
     # the heap; as soon as another node waits too, it goes back in, so the order stays the heap's.
-    chained = None
+    # ``carried``: its gradient, where the path of ops with one rule chained it (else in pending).
+    chained = carried = None
     for t, s in zip(roots, seeds):
         if t._b is not b:
             raise _mixed_backends(b, t._b)
@@ -499,9 +500,13 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
             else:
                 break
-            entry = pending.pop(node)
-            if entry.__class__ is list:  # what multi-output ops receive, see _receive
-                entry = tuple(entry)
+            if carried is None:
+                entry = pending.pop(node)
+                if entry.__class__ is list:  # what multi-output ops receive, see _receive
+                    entry = tuple(entry)
+            else:  # nothing was queued after it: this is the chained node
+                entry = carried
+                carried = None
             _, args, ins, out, versions, exact, nb, retained, vjp, edge = node.rec
             if capture or retained:
                 sink.op_outputs(node, retained, entry)
@@ -527,9 +532,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                             raise _freed_error(edge)
                         if queue or chained is not None:
                             heappush(queue, (rec[0], edge))
+                            pending[edge] = g
                         else:
                             chained = edge
-                        pending[edge] = g
+                            carried = g
                     else:
                         pending[edge] = cur + g
             else:
