@@ -108,6 +108,20 @@ def test_a_node_waits_for_every_path_through_a_multi_output_node(xp):
     np.testing.assert_allclose(to_numpy(x.grad), expected)
 
 
+def test_rule_path_and_general_path_meet(xp):
+    # Ops with a scalar beside one tensor take the engine's one-rule path; tensor-tensor ops
+    # the general one.  Here both lead to the same nodes, to second order.
+    x = leaf(xp, [0.3, -0.7, 1.1])
+
+    def f(x):
+        a = x * 2.0
+        b = xp.tanh(a) - 0.5
+        c = a * b + xp.exp(b) / 3.0
+        return 1.0 - c * xp.sin(a)
+
+    check_grads(f, x, order=2)
+
+
 def test_saved_arrays_are_released_after_backward(xp):
     x = leaf(xp, [1.0, 2.0, 3.0])
     mid = xp.exp(x)  # exp saves its output
