@@ -36,11 +36,7 @@ class Op:
     ``out`` the output value; both are raw arrays, or tensors when the graph of
     the backward pass is being recorded.  ``out`` is only kept when the class
     sets ``saves_output``; setting ``saves_inputs`` makes backward check that no
-    input was modified in place after the forward pass.  Ops whose gradient can be
-    given one argument at a time may also set ``vjps``, one rule per argument,
-    ``rule(xp, g, *inputs, out)`` returning that argument's gradient: where only one
-    argument needs a gradient, of its own shape and dtype, and the output is real,
-    backward calls its rule alone.  ``self.needs[i]`` says
+    input was modified in place after the forward pass.  ``self.needs[i]`` says
     whether argument ``i`` needs a gradient, so rules can skip work, and
     ``self.kind`` is the output's dtype kind, "f" or "c" (None for multi-output
     ops: :meth:`is_complex` asks the gradient).
@@ -58,9 +54,11 @@ class Op:
     gradients come back in the shapes and dtypes of the arguments (backward then
     skips checking them), ``b`` is the backend and ``retained`` maps output
     indices to weak references of tensors that called ``retain_grad()`` (or is
-    None); ``vjp`` is the rule that gives the gradient of the one argument that
-    needs it (see ``vjps``), and ``edge`` that argument's edge, or both are None.
-    Ops come in many classes, and the interpreter only speeds up
+    None).  ``vjp`` and ``edge`` are None, except for element-wise ops where only
+    one argument needs a gradient, of its own shape and dtype, and the output is
+    real: ``vjp(xp, g, *inputs, out)`` is then that argument's rule, which backward
+    calls instead of ``backward``, and ``edge`` that argument's edge (see
+    :func:`output`).  Ops come in many classes, and the interpreter only speeds up
     attribute access at sites that see one class: the engine reads and frees
     the record with one attribute access, where it would need a dozen.
     """
@@ -71,7 +69,6 @@ class Op:
     saves_output = False
     is_view = False  # output shares the version counter of args[0]
     changes_backend = False  # output may be an array of another library (to_device)
-    vjps = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -199,8 +196,7 @@ def output(op, b, data, args, raw, exact, kind, only, vjp=None):
     Written out for the hot path: what :meth:`Tensor._wrap` and :func:`_record` would do for it.
     ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
     edge and version are then written as tuples, without the loop over the arguments; ``vjp``
-    is then its rule from the op's ``vjps``, where the caller found ``exact`` set and ``kind``
-    real.
+    is then its rule, where the caller found ``exact`` set and ``kind`` real (see :class:`Op`).
     """
     t = _new(Tensor)
     array_type = b.array_type

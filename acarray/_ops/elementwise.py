@@ -28,17 +28,21 @@ class Unary(Op):
 
     Each subclass gets a ``backward`` that closes over its own rule: read from a closure, not
     looked up as a class attribute at a call site that sees many classes (which the
-    interpreter does not speed up), it costs a few instructions instead of hundreds."""
+    interpreter does not speed up), it costs a few instructions instead of hundreds.  Its
+    ``vjps`` are its rules by argument, here just one: where the fast path finds that one
+    argument alone needs a gradient, of its own shape and dtype, and the output is real, it
+    records that argument's rule, and backward calls the rule alone (see
+    :class:`~acarray._autograd.Op`)."""
 
     __slots__ = ()
     rule = None  # rule(xp, g, x, y)
     holomorphic = True
 
     def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
         if cls.rule is not None:
             cls.backward = _unary_backward(cls.rule, cls.holomorphic)
             cls.vjps = (cls.rule,)
-        super().__init_subclass__(**kwargs)
 
     def forward(self, xp, x):
         return getattr(xp, self.fname)(x)
@@ -61,16 +65,16 @@ def _unary_backward(rule, holomorphic):
 class Binary(Op):
     """An element-wise function of two arguments, given by one rule per argument (``rule1``,
     ``rule2``), holomorphic ones written for real values (see the module's docstring); its
-    ``backward`` is made as :class:`Unary`'s is."""
+    ``backward`` and ``vjps`` are made as :class:`Unary`'s are."""
 
     __slots__ = ()
     rule1 = rule2 = None
 
     def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
         if cls.rule1 is not None:
             cls.backward = _binary_backward(cls.rule1, cls.rule2)
             cls.vjps = (cls.rule1, cls.rule2)
-        super().__init_subclass__(**kwargs)
 
     def forward(self, xp, x1, x2):
         return getattr(xp, self.fname)(x1, x2)
@@ -332,7 +336,8 @@ def _fast_entry(cls, x, y, other=None, position=0):
     exact = other != "tensor" and dtype == x.data.dtype
     consts = {} if other == "scalar" and exact and b.scalars_as_arrays else None
     kind = b.kind(dtype)
-    vjp = cls.vjps[position] if exact and kind == "f" and cls.vjps is not None else None
+    vjps = getattr(cls, "vjps", None)  # the rule of each argument; Constant ops have none
+    vjp = vjps[position] if exact and kind == "f" and vjps is not None else None
     return (getattr(b.xp, cls.fname), b.is_differentiable(dtype), exact, kind, consts, vjp)
 
 
