@@ -40,7 +40,9 @@ class Op:
     whether argument ``i`` needs a gradient, so rules can skip work, and
     ``self.kind`` is the output's dtype kind, "f" or "c" (None for multi-output
     ops: :meth:`is_complex` asks the gradient).
-    Multi-output ops set ``n_out`` and receive and return tuples.
+    Multi-output ops set ``n_out`` and receive and return tuples.  Subclasses may
+    keep what their backward needs as attributes: they get an instance dict, unless
+    they declare ``__slots__`` as the element-wise families do (one dict less per op).
 
     What else backward needs is the op's *record*, one tuple in ``self.rec``
     (None once backward has freed it)::
@@ -63,7 +65,7 @@ class Op:
     the record with one attribute access, where it would need a dozen.
     """
 
-    __slots__ = ("next", "kind", "rec", "__dict__", "__weakref__")
+    __slots__ = ("next", "kind", "rec", "__weakref__")
     n_out = 1
     saves_inputs = False
     saves_output = False
