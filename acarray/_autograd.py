@@ -173,8 +173,11 @@ def apply(cls, *args, **params):
         return _wrap_outputs(op, b, args, raw, out, rg)
     recording = rg and (_grad_mode.disabled_threads == 0 or _grad_state.enabled)
     if not (cls.is_view or cls.changes_backend):
-        kind = b.kind(out.dtype) if recording else None
-        return output(op if kind == "f" or kind == "c" else None, b, out, args, raw, False, kind, only)
+        if recording:
+            kind = b.kind(out.dtype)
+            if kind == "f" or kind == "c":
+                return output(op, b, out, args, raw, (cls.saves_inputs, cls.saves_output, False, kind, None), only)
+        return output(None, b, out, args, raw, None, None)
     t = _wrap(out, backend_of(out) if cls.changes_backend else b)
     if cls.is_view and isinstance(args[0], Tensor):
         t._version = args[0]._version  # recorded or not: writes to the source may reach the view
@@ -189,16 +192,18 @@ _wrap = Tensor._wrap
 _new = object.__new__
 
 
-def output(op, b, data, args, raw, exact, kind, only, vjp=None):
+def output(op, b, data, args, raw, recipe, only):
     """A new tensor around ``data``, a new array of backend ``b`` computed by ``op`` (None: not
-    recorded) from ``args`` (``raw``: their values), recorded as that op's only output with the
-    op's ``exact`` and ``kind`` (see :class:`Op`).  :func:`apply` and the element-wise functions'
-    fast path (which has resolved backend and dtypes itself) make their outputs with it.
+    recorded) from ``args`` (``raw``: their values), recorded as that op's only output.
+    :func:`apply` and the element-wise functions' fast path (which has resolved backend and
+    dtypes itself) make their outputs with it.
 
-    Written out for the hot path: what :meth:`Tensor._wrap` and :func:`_record` would do for it.
-    ``only``, when given, is the one tensor among one or two arguments (it requires grad): its
-    edge and version are then written as tuples, without the loop over the arguments; ``vjp``
-    is then its rule, where the caller found ``exact`` set and ``kind`` real (see :class:`Op`).
+    ``recipe`` is what the caller knows about the op, ``(saves_inputs, saves_output, exact,
+    kind, vjp)`` (see :class:`Op`; the fast path keeps one per call signature).  ``only``, when
+    given, is the one tensor among one or two arguments (it requires grad): its edge and version
+    are then written as tuples, without the loop over the arguments, and ``vjp``, if not None,
+    is its rule.  Written out for the hot path: what :meth:`Tensor._wrap` and :func:`_record`
+    would do for it.
     """
     t = _new(Tensor)
     array_type = b.array_type
@@ -213,7 +218,7 @@ def output(op, b, data, args, raw, exact, kind, only, vjp=None):
         t.ctx = None
         t._rg = False
         return t
-    saves_inputs, saves_output, _ = op._saves
+    saves_inputs, saves_output, exact, kind, vjp = recipe
     edge = None
     if only is not None:
         c = only.ctx

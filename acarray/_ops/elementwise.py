@@ -257,9 +257,9 @@ def _unary_function(name, cls):
             d = x.data
             entry = fast.get((x._b, d.dtype))
             if entry is not None:
-                kernel, differentiable, exact, kind, _, vjp = entry
+                kernel, differentiable, recipe, _ = entry
                 op = cls() if x._rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) else None
-                return output(op, x._b, kernel(d), (x,), (d,), exact, kind, x, vjp)
+                return output(op, x._b, kernel(d), (x,), (d,), recipe, x)
         require(name, kinds, x)
         y = apply(cls, x)
         if isinstance(x, Tensor):
@@ -289,7 +289,7 @@ def _binary_function(name, cls):
             else:
                 entry = fast.get((b, x1.data.dtype, x2.__class__))
                 if entry is not None:
-                    consts = entry[4]
+                    consts = entry[3]
                     c = x2 if consts is None else consts.get(x2)
                     if c is None:
                         c = _scalar_operand(consts, x2, x1)
@@ -298,15 +298,15 @@ def _binary_function(name, cls):
             b = x2._b
             entry = fast.get((b, x1.__class__, x2.data.dtype))
             if entry is not None:
-                consts = entry[4]
+                consts = entry[3]
                 c = x1 if consts is None else consts.get(x1)
                 if c is None:
                     c = _scalar_operand(consts, x1, x2)
                 raw, only, rg = (c, x2.data), x2, x2._rg
         if entry is not None:
-            kernel, differentiable, exact, kind, _, vjp = entry
+            kernel, differentiable, recipe, _ = entry
             op = cls() if rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled) else None
-            return output(op, b, kernel(*raw), (x1, x2), raw, exact, kind, only, vjp)
+            return output(op, b, kernel(*raw), (x1, x2), raw, recipe, only)
         require(name, kinds, x1, x2)
         require_promotable(name, x1, x2)
         y = apply(cls, x1, x2)
@@ -326,11 +326,14 @@ def _fast_entry(cls, x, y, other=None, position=0):
     """What the fast path needs to know about calls of ``cls`` like the one that took tensor ``x``
     (argument ``position``; ``other``: None, "scalar" or "tensor") to ``y``; the output dtype
     follows from the operands' dtypes, so this holds for all of them: the backend function,
-    whether the output is differentiable, whether the gradient of ``x`` comes back in its own
-    shape and dtype (not beside another tensor, which may broadcast), the output's dtype kind, a
-    cache of Python scalars as 0-d arrays of ``x``'s dtype where the backend computes faster with
-    those, and the rule that gives ``x``'s gradient alone where it is exact and real (see
-    :class:`~acarray._autograd.Op`), or None."""
+    whether the output is differentiable, the recipe that :func:`~acarray._autograd.output`
+    records the op with, and a cache of Python scalars as 0-d arrays of ``x``'s dtype where the
+    backend computes faster with those.
+
+    In the recipe, ``exact`` says whether the gradient of ``x`` comes back in its own shape and
+    dtype (not beside another tensor, which may broadcast), and ``vjp`` is the rule that gives
+    that gradient alone where it is exact and real (see :class:`~acarray._autograd.Op`), or
+    None."""
     b = x._b
     dtype = y.data.dtype
     exact = other != "tensor" and dtype == x.data.dtype
@@ -338,7 +341,8 @@ def _fast_entry(cls, x, y, other=None, position=0):
     kind = b.kind(dtype)
     vjps = getattr(cls, "vjps", None)  # the rule of each argument; Constant ops have none
     vjp = vjps[position] if exact and kind == "f" and vjps is not None else None
-    return (getattr(b.xp, cls.fname), b.is_differentiable(dtype), exact, kind, consts, vjp)
+    recipe = (cls.saves_inputs, cls.saves_output, exact, kind, vjp)
+    return (getattr(b.xp, cls.fname), b.is_differentiable(dtype), recipe, consts)
 
 
 def _scalar_operand(consts, value, x):
