@@ -312,10 +312,10 @@ def _binary_function(name, cls):
         y = apply(cls, x1, x2)
         key = _signature(x1, x2)
         if key is not None:
-            if len(key) == 4:
-                fast[key] = _fast_entry(cls, x1, y, "tensor")
+            if isinstance(x1, Tensor):
+                fast[key] = _fast_entry(cls, x1, y, "tensor" if len(key) == 4 else "scalar")
             else:
-                fast[key] = _fast_entry(cls, x1, y, "scalar") if isinstance(x1, Tensor) else _fast_entry(cls, x2, y, "scalar", 1)
+                fast[key] = _fast_entry(cls, x2, y, "scalar", position=1)
         return y
 
     fn.kinds = kinds
