@@ -42,7 +42,7 @@ class Op:
     ops: :meth:`is_complex` asks the gradient).
     Multi-output ops set ``n_out`` and receive and return tuples.  Subclasses may
     keep what their backward needs as attributes: they get an instance dict, unless
-    they declare ``__slots__`` as the element-wise families do (one dict less per op).
+    they declare ``__slots__`` as the element-wise ops do (one dict less per op).
 
     What else backward needs is the op's *record*, one tuple in ``self.rec``
     (None once backward has freed it)::

@@ -89,8 +89,3 @@ def public(name: str, fn, doc: str):
     fn.__doc__ = doc
     return fn
 
-
-def op_class(base, name: str, **attrs):
-    """A subclass of ``base`` named after the function it records (``Exp``, ``Multiply``)."""
-    cls_name = "".join(p.capitalize() for p in name.split("_"))
-    return type(cls_name, (base,), {"__slots__": (), **attrs})

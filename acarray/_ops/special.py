@@ -21,8 +21,8 @@ import array_api_compat as compat
 
 from .._autograd import Op, apply
 from .._backend import backend_for_namespace
-from .common import op_class, public
-from .elementwise import Binary, Unary
+from .common import public
+from .elementwise import Function
 
 SQRT_2PI = math.sqrt(2 * math.pi)
 _SCALARS = (int, float)
@@ -210,18 +210,11 @@ BINARY_RULES = {
 }
 
 
-class SpecialUnary(Unary):
-    __slots__ = ()
+class SpecialFunction(Function):
+    """An element-wise special function: computed by the backend's special-function library."""
 
-    def forward(self, xp, x):
-        return kernel(backend_for_namespace(xp), self.fname)(x)
-
-
-class SpecialBinary(Binary):
-    __slots__ = ()
-
-    def forward(self, xp, x1, x2):
-        return kernel(backend_for_namespace(xp), self.fname)(x1, x2)
+    def forward(self, xp, *args):
+        return kernel(backend_for_namespace(xp), self.fname)(*args)
 
 
 def _beta_density(xp, a, b, x):
@@ -251,16 +244,16 @@ def betainc(a, b, x, /):
     return apply(Betainc, a, b, x)
 
 
-def _unary(name, cls):
+def _unary(name, function):
     def fn(x, /):
-        return apply(cls, x)
+        return apply(function, x)
 
     return public(name, fn, f"``scipy.special.{name}`` on any backend, differentiable.")
 
 
-def _binary(name, cls):
+def _binary(name, function):
     def fn(x1, x2, /):
-        return apply(cls, x1, x2)
+        return apply(function, x1, x2)
 
     return public(name, fn, f"``scipy.special.{name}`` on any backend, differentiable.")
 
@@ -268,13 +261,9 @@ def _binary(name, cls):
 def _build():
     functions = {}
     for name, (reads, rule) in UNARY_RULES.items():
-        cls = op_class(SpecialUnary, name, fname=name, rule=staticmethod(rule),
-                       saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _unary(name, cls)
+        functions[name] = _unary(name, SpecialFunction(name, reads, (rule,)))
     for name, (reads, r1, r2) in BINARY_RULES.items():
-        cls = op_class(SpecialBinary, name, fname=name, rule1=staticmethod(r1), rule2=staticmethod(r2),
-                       saves_inputs="x" in reads, saves_output="y" in reads)
-        functions[name] = _binary(name, cls)
+        functions[name] = _binary(name, SpecialFunction(name, reads, (r1, r2)))
     functions["betainc"] = betainc
     return functions
 
