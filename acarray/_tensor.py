@@ -175,6 +175,24 @@ class Tensor:
             return numpy.asarray(self.data, dtype=dtype) if copy is not True else numpy.array(self.data, dtype=dtype)
         return numpy.asarray(self.data, dtype=dtype)
 
+    # -- copies and pickles -----------------------------------------------------------
+
+    def __deepcopy__(self, memo):
+        """A leaf of the same class with copies of ``data`` and ``grad``, requiring grad as this one does."""
+        _check_leaf(self, "copied with deepcopy")
+        xp = self._b.xp
+        grad = self.grad.data if isinstance(self.grad, Tensor) else self.grad
+        t = _rebuild(type(self), xp.asarray(self.data, copy=True), self._rg,
+                     None if grad is None else xp.asarray(grad, copy=True))
+        memo[id(self)] = t
+        return t
+
+    def __reduce__(self):
+        """Pickled as its class, its backend array (pickled by its own library), whether it requires
+        grad and its gradient: a leaf again when loaded."""
+        _check_leaf(self, "pickled")
+        return _rebuild, (type(self), self.data, self._rg, self.grad.data if isinstance(self.grad, Tensor) else self.grad)
+
     # -- Python conversions -----------------------------------------------------------
 
     def _scalar(self, what: str, kinds: str):
@@ -300,6 +318,27 @@ class Tensor:
 
     def __setitem__(self, key, value):
         _f.setitem(self, key, value)
+
+
+def _check_leaf(t, what):
+    if t.ctx is not None:
+        raise RuntimeError(
+            f"only leaf tensors can be {what}; this one was computed by {t.ctx.name} and carries its graph: "
+            "detach() it first"
+        )
+
+
+def _rebuild(cls, data, requires_grad, grad):
+    """A leaf of class ``cls`` around backend array ``data`` (what ``__reduce__`` and ``__deepcopy__`` make)."""
+    t = _new(cls)
+    t.data = data
+    t._b = backend_of(data)
+    t.grad = grad
+    t.ctx = None
+    t._oi = None
+    t._version = [0]
+    t._rg = requires_grad
+    return t
 
 
 # Operators, from one table: dunder name -> namespace function.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from conftest import _cupy_usable, to_numpy
@@ -50,6 +53,19 @@ def test_state_dict_round_trip_reproduces_outputs(rng):
     with acarray.no_grad():
         a.head[1].weight *= 2
     assert not np.array_equal(to_numpy(a.head[1].weight), to_numpy(b.head[1].weight))
+
+
+def test_deepcopy_and_pickle_copy_a_model(rng):
+    a = Net().eval()
+    x = acarray.asarray(rng.standard_normal((2, 1, 4, 4)).astype(np.float32))
+    for b in (copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
+        assert isinstance(b.head[1].weight, nn.Parameter) and b.head[1].weight.requires_grad
+        assert isinstance(b.features[1].running_mean, nn.Buffer)
+        assert not any(p is q for p, q in zip(a.parameters(), b.parameters()))
+        np.testing.assert_array_equal(to_numpy(a(x)), to_numpy(b(x)))
+        with acarray.no_grad():
+            b.head[1].weight *= 2  # the copy has its own parameters
+        assert not np.array_equal(to_numpy(a(x)), to_numpy(b(x)))
 
 
 def test_load_state_dict_errors_name_keys_and_shapes():

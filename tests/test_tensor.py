@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import operator
+import pickle
 
 import numpy as np
 import pytest
 from conftest import make, to_numpy
 
 import acarray
+from acarray import Tensor
 from acarray.testing import check_grads
 
 
@@ -277,3 +280,21 @@ def test_integer_scalar_operands_on_two_backends_do_not_warn():
         ns = acarray.namespace(name)
         a = ns.asarray([1, 2], dtype=ns.int64)
         np.testing.assert_array_equal(to_numpy(a + 1), [2, 3])
+
+
+def test_deepcopy_and_pickle_give_independent_leaves(xp, rng):
+    x = make(xp, rng, (3,)).requires_grad_(True)
+    xp.sum(x * x).backward()
+    for y in (copy.deepcopy(x), pickle.loads(pickle.dumps(x))):
+        assert type(y) is Tensor and y.is_leaf and y.requires_grad
+        assert y.__array_namespace__() is xp and y.dtype == x.dtype
+        np.testing.assert_array_equal(to_numpy(y), to_numpy(x))
+        np.testing.assert_array_equal(to_numpy(y.grad), to_numpy(x.grad))
+        with acarray.no_grad():
+            y *= 2  # the copy has its own data
+        np.testing.assert_array_equal(to_numpy(y), 2 * to_numpy(x))
+    frozen = copy.deepcopy(x.detach())
+    assert not frozen.requires_grad and frozen.grad is None
+    for copier in (copy.deepcopy, pickle.dumps):
+        with pytest.raises(RuntimeError, match="only leaf tensors.*computed by Multiply.*detach"):
+            copier(x * 2)
