@@ -233,6 +233,12 @@ class Tensor:
 
         return numpy.asarray(self.detach()).tolist()
 
+    def __format__(self, spec):
+        """A 0-d tensor formats as its Python scalar (``f"{loss:.4f}"``); others only without a spec."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return super().__format__(spec)
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

@@ -298,3 +298,11 @@ def test_deepcopy_and_pickle_give_independent_leaves(xp, rng):
     for copier in (copy.deepcopy, pickle.dumps):
         with pytest.raises(RuntimeError, match="only leaf tensors.*computed by Multiply.*detach"):
             copier(x * 2)
+
+
+def test_format_of_a_0d_tensor_is_its_scalars(xp):
+    loss = xp.asarray(0.123456, requires_grad=True) * 2
+    assert f"{loss:.3f}" == "0.247" and f"{xp.asarray(7):>3d}" == "  7"
+    assert f"{xp.asarray([1.0, 2.0])}" == str(xp.asarray([1.0, 2.0]))
+    with pytest.raises(TypeError):
+        f"{xp.asarray([1.0, 2.0]):.2f}"
