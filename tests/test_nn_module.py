@@ -157,3 +157,35 @@ def test_to_device_cpu_moves_a_cupy_model_to_numpy_and_back(rng):
     np.testing.assert_allclose(to_numpy(net(acarray.asarray(x))), on_gpu, rtol=1e-5, atol=1e-6)
     net.to_backend("cupy")
     assert all(t.__array_namespace__() is acarray.cupy for t in net.parameters())
+
+
+def test_requires_grad_freezes_and_apply_visits_every_module():
+    net = Net()
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen[-1] == "Net" and seen.count("Linear") == 1 and seen.count("Conv2d") == 1 and len(seen) == 8
+    net.features.requires_grad_(False)
+    x = acarray.asarray(np.ones((2, 1, 4, 4), dtype=np.float32))
+    acarray.sum(net(x)).backward()
+    assert all(p.grad is None for p in net.features.parameters())
+    assert all(p.grad is not None for p in net.head.parameters())
+
+
+def test_clip_grad_norm_and_value(xp, rng):
+    values = [rng.standard_normal(s) for s in ((3, 4), (4,))]
+    params = [xp.asarray(xp.asarray(v), requires_grad=True) for v in values]
+    for p, v in zip(params, values):
+        p.grad = xp.asarray(3 * v).data
+    norm = np.sqrt(sum(np.sum((3 * v) ** 2) for v in values))
+    total = nn.utils.clip_grad_norm_(params, 1.0)
+    assert total.__array_namespace__() is xp and float(total) == pytest.approx(norm)
+    np.testing.assert_allclose(np.sqrt(sum(np.sum(to_numpy(p.grad) ** 2) for p in params)), 1.0, rtol=1e-5)
+    before = [to_numpy(p.grad) for p in params]
+    assert float(nn.utils.clip_grad_norm_(params, 2.0)) == pytest.approx(1.0, rel=1e-5)  # below: unchanged
+    for p, b in zip(params, before):
+        np.testing.assert_allclose(to_numpy(p.grad), b, rtol=1e-5)
+    largest = max(np.abs(b).max() for b in before)
+    assert float(nn.utils.clip_grad_norm_(params, 10.0, norm_type=float("inf"))) == pytest.approx(largest)
+    nn.utils.clip_grad_value_(params, 0.1)
+    for p, b in zip(params, before):
+        np.testing.assert_allclose(to_numpy(p.grad), np.clip(b, -0.1, 0.1), rtol=1e-5)

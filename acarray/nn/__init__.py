@@ -5,7 +5,7 @@ and ``backend=`` (a backend name or namespace; acarray's default backend when
 omitted).  See ``acarray.optim`` for optimizers.
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .functional import ShapeError
 from .layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from .layers.attention import MultiHeadAttention
@@ -18,7 +18,7 @@ from .layers.recurrent import GRU, LSTM, RNN
 from .module import Buffer, Module, ModuleList, Parameter, Sequential
 
 __all__ = [
-    "functional", "init", "ShapeError", "Module", "Parameter", "Buffer", "Sequential", "ModuleList",
+    "functional", "init", "utils", "ShapeError", "Module", "Parameter", "Buffer", "Sequential", "ModuleList",
     "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Embedding", "RNN", "LSTM", "GRU",
     "MultiHeadAttention", "ReLU", "LeakyReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",

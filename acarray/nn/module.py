@@ -137,6 +137,19 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
+    def requires_grad_(self, requires_grad: bool = True):
+        """Have every parameter require grad, or not (to freeze part of a model)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn):
+        """Call ``fn`` on every sub-module, children before parents, then on this one (custom initialisation)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # -- moving ---------------------------------------------------------------------------
 
     def _retensor(self, convert):
