@@ -261,7 +261,7 @@ def _unary_function(name, function):
                 kernel, differentiable, recipe, _ = entry
                 op = None
                 if x._rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
-                    op = Elementwise()
+                    op = Elementwise()  # function(), without its call
                     op.fn = function
                 return output(op, x._b, kernel(d), (x,), (d,), recipe, x)
         require(name, kinds, x)
@@ -311,7 +311,7 @@ def _binary_function(name, function):
             kernel, differentiable, recipe, _ = entry
             op = None
             if rg and differentiable and (_grad_mode.disabled_threads == 0 or _grad_state.enabled):
-                op = Elementwise()
+                op = Elementwise()  # function(), without its call
                 op.fn = function
             return output(op, b, kernel(*raw), (x1, x2), raw, recipe, only)
         require(name, kinds, x1, x2)
