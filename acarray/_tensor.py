@@ -177,6 +177,14 @@ class Tensor:
 
     # -- copies and pickles -----------------------------------------------------------
 
+    def __copy__(self):
+        """A tensor of the same class sharing this one's data, history and gradient."""
+        t = _new(type(self))
+        for name in Tensor.__slots__:
+            if name != "__weakref__":
+                setattr(t, name, getattr(self, name))
+        return t
+
     def __deepcopy__(self, memo):
         """A leaf of the same class with copies of ``data`` and ``grad``, requiring grad as this one does."""
         _check_leaf(self, "copied with deepcopy")

@@ -298,6 +298,9 @@ def test_deepcopy_and_pickle_give_independent_leaves(xp, rng):
     for copier in (copy.deepcopy, pickle.dumps):
         with pytest.raises(RuntimeError, match="only leaf tensors.*computed by Multiply.*detach"):
             copier(x * 2)
+    y = x * 2
+    shallow = copy.copy(y)  # shares data and history
+    assert shallow.data is y.data and shallow.grad_fn is y.grad_fn
 
 
 def test_format_of_a_0d_tensor_is_its_scalars(xp):
