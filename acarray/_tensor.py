@@ -345,13 +345,9 @@ def _check_leaf(t, what):
 def _rebuild(cls, data, requires_grad, grad):
     """A leaf of class ``cls`` around backend array ``data`` (what ``__reduce__`` and ``__deepcopy__`` make)."""
     t = _new(cls)
-    t.data = data
-    t._b = backend_of(data)
+    Tensor.__init__(t, data)  # not cls's: Parameter and Buffer take other arguments
+    t._rg = requires_grad  # as the copied tensor had it, so already checked
     t.grad = grad
-    t.ctx = None
-    t._oi = None
-    t._version = [0]
-    t._rg = requires_grad
     return t
 
 
