@@ -32,6 +32,11 @@ def namespace(backend) -> object:
         return backend_named(backend).ns
     if isinstance(backend, Backend):
         return backend.ns
+    if isinstance(backend, Tensor):
+        return backend._b.ns
+    own = getattr(backend, "backend", None)  # one of acarray's namespaces (acarray, acarray.torch)
+    if isinstance(own, Backend):
+        return own.ns
     if hasattr(backend, "__array_namespace_info__") and not hasattr(backend, "shape"):
         return backend_for_namespace(backend).ns
     return backend_of(backend).ns

@@ -18,10 +18,13 @@ is itself recorded and can be differentiated again.
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from heapq import heappop, heappush, heappushpop
 
 from . import _grad_mode
+import array_api_compat as compat
+
 from ._backend import backend_of
 from ._grad_mode import state as _grad_state
 from ._tensor import Tensor
@@ -117,7 +120,8 @@ class Op:
 def _mixed_backends(a, b):
     return TypeError(
         f"cannot mix arrays of two backends in one operation: {a.name} and {b.name}; "
-        "move one of them first (Tensor.to_device, acarray.<backend>.asarray)"
+        f"move one of them first with acarray.{a.name}.asarray(t) or acarray.{b.name}.asarray(t), "
+        "which keep the gradient flowing back to t"
     )
 
 
@@ -415,26 +419,26 @@ class _Sink:
                 self.wanted[(id(t.ctx if t.ctx is not None else t), t._oi)] = i
             self.found = [None] * len(inputs)
 
-    def leaf(self, t, g):
+    def leaf(self, t, g, handed):
         if self.found is None:
-            _store_grad(t, g)
+            _store_grad(t, g, handed)
         else:
             i = self.wanted.get((id(t), None))
             if i is not None:
                 self.found[i] = g if self.found[i] is None else self.found[i] + g
 
-    def op_outputs(self, op, retained, g):
+    def op_outputs(self, op, retained, g, handed):
         """The gradient of ``op``'s output (a tuple of them, None where one received nothing, for
         a multi-output op), complete: capture it, or retain it (``retained``: the op's map of
         output indices to tensors that called retain_grad)."""
         if op.n_out == 1:
-            self._one(op, retained, None, g)
+            self._one(op, retained, None, g, handed)
             return
         for oi, gi in enumerate(g):
             if gi is not None:
-                self._one(op, retained, oi, gi)
+                self._one(op, retained, oi, gi, handed)
 
-    def _one(self, op, retained, oi, g):
+    def _one(self, op, retained, oi, g, handed):
         """The complete gradient ``g`` of output ``oi`` of ``op`` (None: its only output)."""
         if self.found is not None:
             i = self.wanted.get((id(op), oi))
@@ -444,20 +448,41 @@ class _Sink:
             ref = retained.get(oi)
             t = ref() if ref is not None else None
             if t is not None:
-                _store_grad(t, g)
+                _store_grad(t, g, handed)
 
 
 _TO_GRAD = _Sink(None)  # holds no state when there are no inputs: shared by every backward()
 
 
-def _store_grad(t, g):
-    """Accumulate ``g`` into ``t.grad``, kept an array (NumPy turns 0-d results into scalars)."""
-    if t.grad is not None:
-        g = t.grad + g
-    array_type = t._b.array_type
-    if array_type is not None and g.__class__ is not array_type and not isinstance(g, Tensor):
-        g = t._b.as_array(g)
-    t.grad = g
+_GRAD_LOCK = threading.Lock()  # backward() calls in two threads may reach the same leaf
+
+
+def _store_grad(t, g, handed):
+    """Accumulate gradient ``g`` into ``t.grad``.
+
+    ``.grad`` is an array of its own: never the seed, another leaf's gradient or a read-only
+    view (a broadcast), so that ``t.grad *= s`` and ``t.grad[m] = 0`` touch this gradient
+    alone.  ``handed`` holds the ids of the arrays this backward pass has given out (its seeds,
+    the gradients it stored); a gradient among them, or one that the backend does not say is an
+    array of its own (:meth:`Backend.owns`), is copied.  Accumulation makes a new array, so a
+    gradient held from an earlier pass keeps its values."""
+    b = t._b
+    with _GRAD_LOCK:
+        old = t.grad
+        fresh = old is not None
+        if fresh:
+            g = old + g
+        if isinstance(g, Tensor):
+            if not fresh and id(g) in handed:
+                g = +g
+        else:
+            array_type = b.array_type
+            if array_type is not None and g.__class__ is not array_type:
+                g = b.as_array(g)  # NumPy turns 0-d results into scalars
+            elif not fresh and (id(g) in handed or not b.owns(g)):
+                g = b.copy(g)
+        t.grad = g
+        handed.add(id(g))
 
 
 def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):
@@ -475,6 +500,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     # the heap; as soon as another node waits too, it goes back in, so the order stays the heap's.
     # ``carried``: its gradient, where the path of ops with one rule chained it (else in pending).
     chained = carried = None
+    handed: set = set()  # ids of the arrays given out: the seeds and the stored gradients (see _store_grad)
     for t, s in zip(roots, seeds):
         if t._b is not b:
             raise _mixed_backends(b, t._b)
@@ -484,8 +510,9 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "(did you forget requires_grad=True, or compute it under no_grad()?)"
             )
         s = _seed(t, s, create_graph)
+        handed.add(id(s))
         if t.ctx is None:
-            sink.leaf(t, s)
+            sink.leaf(t, s, handed)
         else:
             chained = _receive(pending, queue, chained, t.ctx if t._oi is None else (t.ctx, t._oi), s)
     capture = bool(sink.wanted)
@@ -512,7 +539,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 carried = None
             _, args, ins, out, versions, exact, nb, retained, vjp, edge = node.rec
             if capture or retained:
-                sink.op_outputs(node, retained, entry)
+                sink.op_outputs(node, retained, entry, handed)
             if versions:
                 for counter, seen, tensor in versions:
                     if counter[0] != seen or (create_graph and tensor is not None and tensor._version is not counter):
@@ -524,7 +551,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             if vjp is not None:  # one argument's rule alone, its gradient exact: no fitting
                 g = vjp(xp, entry, ins[0], out) if len(ins) == 1 else vjp(xp, entry, ins[0], ins[1], out)
                 if isinstance(edge, Tensor):
-                    to_leaf(edge, g)
+                    to_leaf(edge, g, handed)
                 elif edge.__class__ is tuple:
                     chained = _receive(pending, queue, chained, edge, g)
                 else:  # a single-output node: _receive, written out on the hot path
@@ -550,7 +577,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                         if g.shape != d.shape or g.dtype != d.dtype:
                             g = _fit(xp, g, a)
                     if isinstance(e, Tensor):
-                        to_leaf(e, g)
+                        to_leaf(e, g, handed)
                     else:
                         chained = _receive(pending, queue, chained, e, g)
             if not retain_graph:
@@ -581,23 +608,64 @@ def _graph_mode_values(node, nb, args, out):
 
 
 def _seed(t, s, create_graph):
-    """The gradient that backward starts from at ``t``: ``s`` checked, or ones where ``s`` is None."""
+    """The gradient that backward starts from at ``t``: ones where ``s`` is None, else ``s``
+    (a tensor or an array of ``t``'s backend, a Python scalar or a nested list of them) checked
+    against ``t`` and cast to its dtype, as PyTorch casts a seed of another dtype.  Refused: a
+    seed of another backend or device, of another shape, or complex for a real tensor (the cast
+    would drop the imaginary part, which the standard's ``astype`` does not allow)."""
     b = t._b
+    data = t.data
     if s is None:
-        shape = tuple(t.data.shape)
+        shape = tuple(data.shape)
         if shape.count(1) != len(shape):
             raise RuntimeError(
                 f"backward() without a gradient argument needs a tensor with one element, got shape "
                 f"{shape}; pass grad= with the shape of the tensor"
             )
-        s = b.xp.ones_like(t.data)
+        s = b.xp.ones_like(data)
         return Tensor._wrap(s, b) if create_graph else s
     if isinstance(s, Tensor):
         if s._b is not b:
-            raise _mixed_backends(b, s._b)
-        s = s if create_graph else s.data
-    elif create_graph:
-        s = Tensor._wrap(s, b)
-    if tuple(s.shape) != tuple(t.shape):
-        raise RuntimeError(f"gradient has shape {tuple(s.shape)} but the tensor has shape {tuple(t.shape)}")
-    return s
+            raise _seed_backend_error(b, s._b)
+        value = s.data
+    elif isinstance(s, (bool, int, float, complex, list, tuple)):
+        value = b.xp.asarray(s)
+        if b.kind(value.dtype) != "c" or b.kind(data.dtype) == "c":  # else refused below
+            value = b.xp.asarray(s, dtype=data.dtype, device=compat.device(data))  # not through float32 (torch)
+        s = None
+    else:
+        sb = backend_of(s)
+        if sb is not b:
+            raise _seed_backend_error(b, sb)
+        value = s
+        s = None
+    if tuple(value.shape) != tuple(data.shape):
+        raise RuntimeError(
+            f"backward(): the gradient has shape {tuple(value.shape)} but the tensor has shape {tuple(data.shape)}"
+        )
+    if compat.device(value) != compat.device(data):
+        raise RuntimeError(
+            f"backward(): the gradient is on device {compat.device(value)} but the tensor is on "
+            f"{compat.device(data)}; move it with to_device first"
+        )
+    dt = data.dtype
+    if value.dtype != dt:
+        if b.kind(value.dtype) == "c" and b.kind(dt) != "c":
+            raise TypeError(
+                f"backward(): a complex gradient ({value.dtype}) for a real tensor ({dt}) would lose its "
+                "imaginary part; pass a real gradient, or take real() of it"
+            )
+        if create_graph and s is not None:
+            return b.ns.astype(s, dt)  # recorded: the seed's own gradient flows back through the cast
+        value = b.xp.astype(value, dt)
+        s = None
+    if create_graph:
+        return s if s is not None else Tensor._wrap(value, b)
+    return value
+
+
+def _seed_backend_error(b, other):
+    return TypeError(
+        f"backward(): the gradient is an array of backend {other.name} but the tensor's backend is {b.name}; "
+        f"convert the gradient with acarray.{b.name}.asarray first"
+    )

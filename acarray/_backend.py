@@ -102,6 +102,25 @@ class Backend:
 
     # -- capabilities the standard leaves out -------------------------------------
 
+    def owns(self, a) -> bool:
+        """Whether ``a`` is an array of its own: writable and no view of another array (writes into
+        it reach nothing else).  Immutable arrays (JAX, Dask) always are; unknown kinds are not."""
+        name = self.name
+        if name == "numpy":
+            return a.base is None and a.flags.writeable
+        if name == "torch":
+            return a._base is None
+        if name == "cupy":
+            return a.base is None
+        if name == "array_api_strict":
+            a = a._array
+            return a.base is None and a.flags.writeable
+        return name in ("jax", "dask")
+
+    def copy(self, a):
+        """A copy of ``a`` that is an array of its own (see :meth:`owns`)."""
+        return self.xp.asarray(a, copy=True)
+
     def put(self, arr, key, value):
         """``arr[key] = value``, returning the result (a new array on immutable backends)."""
         if self.writeable:
@@ -246,6 +265,9 @@ def backend_of(array) -> Backend:
     """The backend of a raw array, resolved once per array type."""
     b = _BY_TYPE.get(type(array))
     if b is None:
+        own = getattr(array, "_b", None)
+        if isinstance(own, Backend):  # an acarray Tensor: its own backend, never cached by its type
+            return own
         try:
             xp = compat.array_namespace(array)
         except TypeError as e:

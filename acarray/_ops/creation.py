@@ -33,6 +33,20 @@ class ToDevice(Op):
         return (compat.to_device(g, self.source),)
 
 
+class ToBackend(Op):
+    """The values of ``x`` as an array of backend ``target`` (``acarray.<backend>.asarray`` of a
+    tensor of another backend); its gradient goes back the same way, converted by the source
+    backend's ``asarray``."""
+
+    changes_backend = True
+
+    def forward(self, xp, x, *, target, kwargs):
+        return target.xp.asarray(x, **kwargs)
+
+    def backward(self, xp, g, inputs, out):
+        return (xp.asarray(g),)  # graph mode: acarray's asarray, itself this move
+
+
 def to_device(x, device, /, *, stream=None):
     """``x`` on ``device``; moving CuPy data to "cpu" gives a NumPy-backed tensor."""
     if device == x.device and stream is None:
@@ -83,7 +97,8 @@ def bound_functions(b) -> dict:
         """``obj`` as a Tensor of this backend (zero-copy for an array of the backend).
 
         Tensors keep their graph: a dtype change or ``copy=True`` is a differentiable
-        op; nested lists holding Tensors are stacked differentiably.
+        op, and so is the move of a tensor of another backend (its gradient is converted
+        back); nested lists holding Tensors are stacked differentiably.
         """
         if isinstance(obj, Tensor) and obj._b is b:
             t = obj
@@ -96,10 +111,15 @@ def bound_functions(b) -> dict:
         elif isinstance(obj, (list, tuple)) and obj and _contains_tensor(obj):
             t = stack([asarray(o, dtype=dtype, device=device) for o in obj], axis=0)
         else:
-            if isinstance(obj, Tensor):  # another backend: convert the values
-                obj = obj.detach().data
             kwargs = {k: v for k, v in (("dtype", dtype), ("device", device), ("copy", copy)) if v is not None}
-            if (not kwargs or kwargs == {"copy": False}) and _is_array_of(b, obj):
+            if isinstance(obj, Tensor):  # another backend: a differentiable move of the values
+                if copy is False:
+                    raise ValueError(
+                        f"asarray(copy=False) cannot avoid a copy: the tensor is on backend {obj._b.name}, "
+                        f"not {b.name}"
+                    )
+                t = apply(ToBackend, obj, target=b, kwargs=kwargs)
+            elif (not kwargs or kwargs == {"copy": False}) and _is_array_of(b, obj):
                 t = Tensor._wrap(obj, b)  # the backend's own array: wrapped as it is
             else:
                 t = Tensor._wrap(xp.asarray(obj, **kwargs), b)
