@@ -31,11 +31,28 @@ def _ns(x):
     return x.__array_namespace__()
 
 
-def _tuple(value, n: int, what: str) -> tuple:
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _tuple(value, n: int, what: str, low: int | None = None) -> tuple:
+    """``value`` (an int, or ``n`` of them) as a tuple of ``n`` ints, each at least ``low``."""
     t = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-    if len(t) != n or not all(isinstance(v, int) for v in t):
+    if len(t) != n or not all(_is_int(v) for v in t):
         raise ValueError(f"{what} must be an int or a tuple of {n} ints, got {value!r}")
+    if low is not None and min(t, default=low) < low:
+        raise ValueError(f"{what} must be {'positive' if low == 1 else 'non-negative'}, got {value!r}")
     return t
+
+
+def _axis(name: str, axis, ndim: int) -> int:
+    """``axis`` checked as an axis of an ``ndim``-dimensional input (a 0-d one has axes 0 and -1)."""
+    if not _is_int(axis):
+        raise ValueError(f"{name}: axis must be an int, got {axis!r}")
+    n = max(ndim, 1)
+    if not -n <= axis < n:
+        raise ValueError(f"{name}: axis {axis} is out of range for an input with {ndim} dimensions")
+    return axis
 
 
 # -- activations ----------------------------------------------------------------------
@@ -79,13 +96,24 @@ def gelu(x, approximate: str = "none"):
     return apply(_dense.Gelu, x)
 
 
+def _along(op, name, x, axis):
+    ns = _ns(x)
+    axis = _axis(name, axis, x.ndim)
+    if x.ndim == 0:
+        return ns.reshape(apply(op, ns.reshape(x, (1,)), axis=0), ())
+    return apply(op, x, axis=axis)
+
+
 def softmax(x, axis: int = -1):
-    return apply(_dense.Softmax, x, axis=axis)
+    """``exp(x) / sum(exp(x))`` along ``axis``, stable for large inputs; ``-inf`` entries get 0
+    (a row of ``-inf`` only is NaN, as in PyTorch)."""
+    return _along(_dense.Softmax, "softmax", x, axis)
 
 
 def log_softmax(x, axis: int = -1):
-    """``x - logsumexp(x)`` along ``axis``, stable for large inputs."""
-    return apply(_dense.LogSoftmax, x, axis=axis)
+    """``x - logsumexp(x)`` along ``axis``, stable for large inputs; ``-inf`` entries stay ``-inf``
+    (a row of ``-inf`` only is NaN, as in PyTorch)."""
+    return _along(_dense.LogSoftmax, "log_softmax", x, axis)
 
 
 # -- linear and convolution -----------------------------------------------------------
@@ -102,11 +130,13 @@ def linear(x, weight, bias=None):
 
 
 def _geometry(name, nd, kernel, stride, padding, dilation, groups=1):
+    if not _is_int(groups) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
     return _conv.Geometry(
-        kernel=_tuple(kernel, nd, f"{name}: kernel_size"),
-        stride=_tuple(stride, nd, f"{name}: stride"),
-        padding=_tuple(padding, nd, f"{name}: padding"),
-        dilation=_tuple(dilation, nd, f"{name}: dilation"),
+        kernel=_tuple(kernel, nd, f"{name}: kernel_size", 1),
+        stride=_tuple(stride, nd, f"{name}: stride", 1),
+        padding=_tuple(padding, nd, f"{name}: padding", 0),
+        dilation=_tuple(dilation, nd, f"{name}: dilation", 1),
         groups=groups,
     )
 
@@ -123,8 +153,10 @@ def _check_conv_input(name, x, nd, channels, geom):
 
 
 def _conv_nd(name, nd, x, weight, bias, stride, padding, dilation, groups):
+    if weight.ndim != nd + 2 or min(weight.shape) < 1:
+        raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} is not (out, in/groups, kernel...)")
     geom = _geometry(name, nd, tuple(weight.shape[2:]), stride, padding, dilation, groups)
-    if weight.ndim != nd + 2 or weight.shape[0] % groups:
+    if weight.shape[0] % groups:
         raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} is not (out, in/groups, kernel...) for groups={groups}")
     _check_conv_input(name, x, nd, weight.shape[1] * groups, geom)
     return apply(_conv.Conv, x, weight, bias, geom=geom)
@@ -143,10 +175,14 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Transposed 2-D convolution of ``x`` ``(N, C_in, H, W)`` with ``weight`` ``(C_in, C_out/groups, kh, kw)``."""
     name = "conv_transpose2d"
+    if weight.ndim != 4 or min(weight.shape) < 1:
+        raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} is not (in, out/groups, kh, kw)")
     geom = _geometry(name, 2, tuple(weight.shape[2:]), stride, padding, dilation, groups)
-    if x.ndim != 4 or x.shape[1] != weight.shape[0]:
-        raise ShapeError(f"{name}: expected input of shape (N, {weight.shape[0]}, H, W), got shape {tuple(x.shape)}")
-    extra = _tuple(output_padding, 2, f"{name}: output_padding")
+    if x.ndim != 4 or x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
+        raise ShapeError(f"{name}: expected input of shape (N, {weight.shape[0]}, H, W) and a weight whose first "
+                         f"axis divides by groups={groups}, got input of shape {tuple(x.shape)}, weight of shape "
+                         f"{tuple(weight.shape)}")
+    extra = _tuple(output_padding, 2, f"{name}: output_padding", 0)
     size = tuple(
         (n - 1) * s - 2 * p + d * (k - 1) + e + 1
         for n, s, p, d, k, e in zip(x.shape[2:], geom.stride, geom.padding, geom.dilation, geom.kernel, extra)
@@ -181,7 +217,13 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     """Normalise over the trailing axes ``normalized_shape``, then scale and shift (one fused op)."""
-    normalized_shape = _tuple(normalized_shape, 1, "layer_norm: normalized_shape") if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if _is_int(normalized_shape):
+        normalized_shape = (normalized_shape,)
+    elif not isinstance(normalized_shape, (tuple, list)) or not all(_is_int(n) for n in normalized_shape):
+        raise ValueError(f"layer_norm: normalized_shape must be an int or a tuple of ints, got {normalized_shape!r}")
+    normalized_shape = tuple(normalized_shape)
+    if not eps >= 0:
+        raise ValueError(f"layer_norm: eps must be non-negative, got {eps!r}")
     k = len(normalized_shape)
     if tuple(x.shape[x.ndim - k:]) != normalized_shape or x.ndim < k:
         raise ShapeError(f"layer_norm: input of shape {tuple(x.shape)} does not end with {normalized_shape}")
@@ -283,15 +325,49 @@ def _check_same_shape(name, input, target):
         raise ShapeError(f"{name}: input has shape {tuple(input.shape)} but target has shape {tuple(target.shape)}")
 
 
+def _as_target(ns, target):
+    return target if isinstance(target, Tensor) else ns.asarray(target)
+
+
+def _check_floating(name, what, x):
+    if not x._b.is_differentiable(x.data.dtype) or x._b.kind(x.data.dtype) != "f":
+        raise ValueError(f"{name}: {what} must be a real floating-point tensor, got dtype {x.dtype}")
+
+
+def _check_class_options(name, ignore_index, reduction):
+    _check_reduction(reduction)
+    if not _is_int(ignore_index):
+        raise ValueError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
+
+
+def _class_indices(name, ns, input, target):
+    """Integer class indices of shape ``(N, *d)`` for log-probabilities or logits ``(N, C, *d)``."""
+    if not ns.isdtype(target.dtype, "integral"):
+        raise ValueError(f"{name}: class indices must be integers, got dtype {target.dtype}")
+    shape = tuple(input.shape)
+    want = (shape[0], *shape[2:])
+    if tuple(target.shape) != want:
+        raise ShapeError(f"{name}: logits of shape {shape} need class indices of shape {want}, got {tuple(target.shape)}")
+
+
 def mse_loss(input, target, reduction: str = "mean"):
+    """Mean (or sum) of ``(input - target) ** 2``; a mean over no elements is NaN, as in PyTorch."""
+    _check_reduction(reduction)
     _check_same_shape("mse_loss", input, target)
     d = input - target
     return _reduce(d * d, reduction)
 
 
 def l1_loss(input, target, reduction: str = "mean"):
+    """Mean (or sum) of ``|input - target|``; its gradient is 0 where they are equal or their
+    difference is NaN, as in PyTorch."""
+    _check_reduction(reduction)
     _check_same_shape("l1_loss", input, target)
-    return _reduce(_ns(input).abs(input - target), reduction)
+    ns = _ns(input)
+    d = input - target
+    # NaN where the difference is NaN, with PyTorch's gradient there: 0
+    undefined = ns.isnan(d)
+    return _reduce(ns.where(undefined, math.nan, ns.abs(ns.where(undefined, 0.0, d))), reduction)
 
 
 def _rows(x):
@@ -306,58 +382,120 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
     """Softmax cross-entropy of logits ``(N, C, *d)`` against class indices ``(N, *d)`` or probabilities.
 
     With indices, targets equal to ``ignore_index`` contribute nothing and the
-    mean is over the others; ``label_smoothing`` mixes the target with the
-    uniform distribution.  Class indices go through one fused, log-softmax
-    based op.
+    mean is over the others (0 when there are none); ``label_smoothing`` in
+    ``[0, 1]`` mixes the target with the uniform distribution.  Either target goes
+    through one fused, log-softmax based op.  Logits of ``-inf`` (masked
+    classes) cost nothing where the target puts no weight on them, and make the
+    loss ``inf`` where it does; a row of ``-inf`` only is NaN unless ignored.
+    The gradient in probabilities is ``-log_softmax(input)``, as in PyTorch.
+    Unbatched logits ``(C,)`` take a 0-d index or ``(C,)`` probabilities.
     """
+    name = "cross_entropy"
     ns = _ns(input)
-    target = target if isinstance(target, Tensor) else ns.asarray(target)
-    shape = input.shape
+    target = _as_target(ns, target)
+    _check_class_options(name, ignore_index, reduction)
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{name}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    _check_floating(name, "logits", input)
+    shape = tuple(input.shape)
+    if len(shape) == 1:  # unbatched: one row of logits
+        loss = cross_entropy(ns.reshape(input, (1, shape[0])), ns.reshape(target, (1, *target.shape)),
+                             ignore_index, reduction, label_smoothing)
+        return ns.reshape(loss, ()) if reduction == "none" else loss
     if len(shape) < 2:
-        raise ShapeError(f"cross_entropy: expected logits of shape (N, C, ...), got shape {shape}")
+        raise ShapeError(f"{name}: expected logits of shape (N, C, ...) or (C,), got shape {shape}")
     if not target._b.is_differentiable(target.data.dtype):  # class indices
-        tshape = target.shape
-        if tshape != (shape[0], *shape[2:]):
-            raise ShapeError(f"cross_entropy: logits of shape {shape} need class indices of shape "
-                             f"{(shape[0], *shape[2:])}, got {tshape}")
-        _check_reduction(reduction)
+        _class_indices(name, ns, input, target)
+        tshape = tuple(target.shape)
         labels = target if len(tshape) == 1 else ns.reshape(target, (-1,))
         loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
-                     smoothing=label_smoothing, reduction=reduction)
+                     smoothing=float(label_smoothing), reduction=reduction)
         return ns.reshape(loss, tshape) if reduction == "none" else loss
-    _check_same_shape("cross_entropy", input, target)
+    if target._b.kind(target.data.dtype) != "f" or tuple(target.shape) != shape:
+        raise ShapeError(f"{name}: logits of shape {shape} need class indices (integers) of shape "
+                         f"{(shape[0], *shape[2:])} or class probabilities (real floats) of shape {shape}, "
+                         f"got {target.dtype} of shape {tuple(target.shape)}")
     q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / shape[1]
-    loss = -ns.sum(q * log_softmax(input, axis=1), axis=1)
+    loss = apply(_dense.SoftCrossEntropy, _rows(input), _rows(q))
+    if reduction == "none" and len(shape) != 2:
+        return ns.reshape(loss, (shape[0], *shape[2:]))
     return _reduce(loss, reduction)
 
 
 def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean"):
-    """Negative log-likelihood of log-probabilities ``(N, C, *d)`` at class indices ``(N, *d)``."""
+    """Negative log-likelihood of log-probabilities ``(N, C, *d)`` (or ``(C,)``) at class indices
+    ``(N, *d)`` (or 0-d); ``-inf`` log-probabilities of other classes cost nothing."""
+    name = "nll_loss"
     ns = _ns(input)
-    if input.ndim < 2 or tuple(target.shape) != (input.shape[0], *input.shape[2:]):
-        raise ShapeError(f"nll_loss: log-probabilities of shape {tuple(input.shape)} and targets of shape "
-                         f"{tuple(target.shape)} do not match")
+    target = _as_target(ns, target)
+    _check_class_options(name, ignore_index, reduction)
+    _check_floating(name, "log-probabilities", input)
+    if input.ndim == 1:  # unbatched
+        loss = nll_loss(ns.reshape(input, (1, input.shape[0])), ns.reshape(target, (1, *target.shape)),
+                        ignore_index, reduction)
+        return ns.reshape(loss, ()) if reduction == "none" else loss
+    if input.ndim < 2:
+        raise ShapeError(f"{name}: expected log-probabilities of shape (N, C, ...) or (C,), got shape {tuple(input.shape)}")
+    _class_indices(name, ns, input, target)
     labels = ns.reshape(target, (-1,))
-    count = count_valid_labels(labels._b.xp, labels.data, input.shape[1], ignore_index, "nll_loss")
+    count = count_valid_labels(labels._b.xp, labels.data, input.shape[1], ignore_index, name)
     column = ns.reshape(labels, (-1, 1))
-    pick = ns.astype((column == ns.arange(input.shape[1], device=input.device)) & (column != ignore_index), input.dtype)
-    loss = -ns.sum(_rows(input) * pick, axis=1)
+    pick = (column == ns.arange(input.shape[1], device=input.device)) & (column != ignore_index)
+    loss = -ns.sum(ns.where(pick, _rows(input), 0.0), axis=1)
     if reduction == "mean":
         return ns.sum(loss) / max(count, 1)
     return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else _reduce(loss, reduction)
 
 
-def binary_cross_entropy(input, target, reduction: str = "mean"):
-    """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p``; logs are clamped at -100 as in PyTorch."""
-    _check_same_shape("binary_cross_entropy", input, target)
-    ns = _ns(input)
-    log_p = ns.clip(ns.log(input), -100.0, None)
-    log_q = ns.clip(ns.log(1 - input), -100.0, None)
-    return _reduce(-(target * log_p + (1 - target) * log_q), reduction)
+def _weighted(name, loss, weight):
+    if weight is None:
+        return loss
+    ns = _ns(loss)
+    try:
+        ns.broadcast_shapes(tuple(weight.shape), tuple(loss.shape))
+    except ValueError:
+        raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} does not broadcast to the input's "
+                         f"shape {tuple(loss.shape)}") from None
+    return loss * weight
 
 
-def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
-    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits."""
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+def binary_cross_entropy(input, target, reduction: str = "mean", *, weight=None):
+    """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p`` in [0, 1] (a ValueError for others,
+    NaN included), times ``weight`` (broadcast) where given.
+
+    As in PyTorch the logs are clamped at -100 and the gradient in ``p`` is
+    ``(p - y) / max(p (1 - p), 1e-12)``: 0 where ``p == y`` is 0 or 1, finite everywhere.
+    """
+    name = "binary_cross_entropy"
+    _check_reduction(reduction)
     ns = _ns(input)
-    return _reduce(relu(input) - input * target + ns.log1p(ns.exp(-ns.abs(input))), reduction)
+    target = _as_target(ns, target)
+    _check_same_shape(name, input, target)
+    _check_floating(name, "input", input)
+    p = input.data
+    xp = input._b.xp
+    if p.size and not bool(xp.all(xp.logical_and(p >= 0, p <= 1))):
+        raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values outside (or NaN)")
+    return _reduce(_weighted(name, apply(_dense.BinaryCrossEntropy, input, target), weight), reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", *, weight=None, pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits: its gradient is
+    ``sigmoid(input) - target``, also at 0, and a logit of ``+-inf`` on the side of its target
+    costs 0.  ``pos_weight`` (broadcast against the input, e.g. one per class) weighs the positive
+    term, ``weight`` (broadcast) the whole loss.
+    """
+    name = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction)
+    ns = _ns(input)
+    target = _as_target(ns, target)
+    _check_same_shape(name, input, target)
+    _check_floating(name, "input", input)
+    if pos_weight is not None:
+        try:
+            ns.broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
+        except ValueError:
+            raise ShapeError(f"{name}: pos_weight of shape {tuple(pos_weight.shape)} does not broadcast to the "
+                             f"input's shape {tuple(input.shape)}") from None
+    loss = apply(_dense.BinaryCrossEntropyWithLogits, input, target, pos_weight)
+    return _reduce(_weighted(name, loss, weight), reduction)

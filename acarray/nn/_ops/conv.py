@@ -143,7 +143,12 @@ def conv_weight_grad(xp, cols, g, geom, wshape):
 
 
 class Conv(Op):
-    """``conv(x, w) + b`` (``b`` of shape ``(O,)`` or None)."""
+    """``conv(x, w) + b`` (``b`` of shape ``(O,)`` or None).
+
+    The im2col matrix of the forward pass is kept for the weight gradient until
+    the first backward pass, which frees it; a second one, through a retained
+    graph, rebuilds it from the input.
+    """
 
     saves_inputs = True
 
@@ -156,11 +161,14 @@ class Conv(Op):
         x, w, b = inputs
         geom = self.geom
         nx, nw, nb = self.needs
+        cols, self.cols = self.cols, None
         gx = conv_input_grad(xp, g, w, geom, tuple(x.shape)) if nx else None
         gw = None
         if nw:
-            cols = _im2col(xp, x, geom)[0] if isinstance(x, Tensor) else self.cols
+            if cols is None or isinstance(x, Tensor):
+                cols = _im2col(xp, x, geom)[0]
             gw = conv_weight_grad(xp, cols, g, geom, tuple(w.shape))
+            del cols
         gb = xp.sum(g, axis=(0, *range(2, g.ndim))) if nb else None
         return gx, gw, gb
 
@@ -208,7 +216,14 @@ def _pool_scatter(xp, parts, geom, shape):
 
 
 class MaxPool(Op):
-    """Maximum over each window; the gradient goes to the first maximal element (as in PyTorch)."""
+    """Maximum over each window; the gradient goes to the first maximal element (as in PyTorch).
+
+    The index of each window's maximum is kept until the first backward pass,
+    which frees it; a second one, through a retained graph, finds it again in
+    the input.
+    """
+
+    saves_inputs = True
 
     def forward(self, xp, x, *, geom):
         self.geom, self.shape = geom, tuple(x.shape)
@@ -218,7 +233,13 @@ class MaxPool(Op):
 
     def backward(self, xp, g, inputs, out):
         k = math.prod(self.geom.kernel)
-        choice = xp.asarray(self.choice) if isinstance(g, Tensor) else self.choice
+        choice, self.choice = self.choice, None
+        if choice is None:
+            x = inputs[0]
+            raw, rxp = (x.data, x._b.xp) if isinstance(x, Tensor) else (x, xp)
+            choice = rxp.argmax(_pool_windows(rxp, raw, self.geom, -math.inf), axis=-1)
+        if isinstance(g, Tensor):
+            choice = xp.asarray(choice)
         choice = one_hot(xp, choice, k, g.dtype)
         return (_pool_scatter(xp, xp.expand_dims(g, axis=-1) * choice, self.geom, self.shape),)
 

@@ -1,5 +1,6 @@
-"""Fused element-wise, affine and normalising ops: linear, relu, sigmoid, (log-)softmax,
-softmax cross-entropy and layer norm.
+"""Fused element-wise, affine and normalising ops: linear, relu, sigmoid, softplus, (log-)softmax,
+softmax cross-entropy (against class indices or probabilities), binary cross-entropy (of
+probabilities and of logits), layer norm, the normal CDF and gelu.
 
 Each computes its forward pass on raw arrays in one go and has a backward rule
 with exactly the products a hand-written gradient would use.  Rules are
@@ -9,9 +10,9 @@ and differentiate again.
 
 from __future__ import annotations
 
-from ..._autograd import Op
+from ..._autograd import Op, apply
 from ..._tensor import Tensor
-from .util import count_valid_labels, one_hot
+from .util import count_valid_labels, device_of, one_hot
 
 
 class Linear(Op):
@@ -41,7 +42,8 @@ class Linear(Op):
 
 class Relu(Op):
     """``max(x, 0)``; the gradient is ``g * (out > 0)``, a multiply into the fresh mask array
-    (NumPy's ``where`` is many times slower, and each new large array costs page faults)."""
+    (NumPy's ``where`` is many times slower, and each new large array costs page faults).
+    As in PyTorch a NaN input passes the gradient on (the mask is ``not out <= 0``)."""
 
     saves_output = True
 
@@ -49,7 +51,7 @@ class Relu(Op):
         return xp.maximum(x, 0.0)
 
     def backward(self, xp, g, inputs, out):
-        mask = xp.astype(out > 0, g.dtype)
+        mask = xp.astype(xp.logical_not(out <= 0), g.dtype)
         mask *= g
         return (mask,)
 
@@ -58,11 +60,15 @@ class Sigmoid(Op):
     saves_output = True
 
     def forward(self, xp, x):
-        e = xp.exp(-xp.abs(x))  # never overflows
-        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return _sigmoid(xp, x)
 
     def backward(self, xp, g, inputs, out):
         return (g * out * (1 - out),)
+
+
+def _log_softmax_value(xp, x, axis):
+    s = x - xp.max(x, axis=axis, keepdims=True)
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
 
 class LogSoftmax(Op):
@@ -70,8 +76,7 @@ class LogSoftmax(Op):
 
     def forward(self, xp, x, *, axis):
         self.axis = axis
-        s = x - xp.max(x, axis=axis, keepdims=True)
-        return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+        return _log_softmax_value(xp, x, axis)
 
     def backward(self, xp, g, inputs, out):
         return (g - xp.exp(out) * xp.sum(g, axis=self.axis, keepdims=True),)
@@ -101,13 +106,19 @@ class SoftmaxCrossEntropy(Op):
     one.  ``reduction`` "sum" and "mean" (over the rows not ignored) are folded
     in as a ``scale`` of the summed rows; "none" returns the ``(N,)`` rows.  The
     gradient is ``g * (softmax * keep - q)``, ``keep`` being 0 in ignored rows.
+
+    A term whose ``q`` is 0 counts for nothing, also where its log-probability is
+    ``-inf`` (a masked logit) or NaN (an ignored row of ``-inf`` logits).  The
+    log-probabilities and ``q`` of the forward pass serve the first backward
+    pass, which frees them (the graph then holds only the inputs); a second one,
+    through a retained graph, recomputes them from the inputs.
     """
 
     saves_inputs = True
 
     def _parts(self, xp, logits, target, hot=None):
-        """Log-probabilities, ``q``, and ``keep`` as an ``(N, 1)`` column of 0/1 (None: all rows kept);
-        ``hot`` is the one-hot of ``target`` where the caller has it."""
+        """Log-probabilities, ``q``, and ``keep`` as an ``(N, 1)`` boolean column (None: all rows
+        kept); ``hot`` is the one-hot of ``target`` where the caller has it."""
         n_classes = logits.shape[1]
         logp = logits - xp.max(logits, axis=1, keepdims=True)
         logp = logp - xp.log(xp.sum(xp.exp(logp), axis=1, keepdims=True))
@@ -116,31 +127,148 @@ class SoftmaxCrossEntropy(Op):
             q = q * (1 - self.smoothing) + self.smoothing / n_classes
         keep = None
         if self.ignore_index is not None:
-            keep = xp.astype(xp.reshape(target, (-1, 1)) != self.ignore_index, logits.dtype)
-            q = q * keep
+            keep = xp.reshape(target, (-1, 1)) != self.ignore_index
+            q = q * xp.astype(keep, logits.dtype)
         return logp, q, keep
 
     def forward(self, xp, logits, target, *, ignore_index, smoothing, reduction):
         n, n_classes = logits.shape
-        hot = one_hot(xp, target, n_classes, logits.dtype)  # a zero row where an index is outside [0, C)
+        eq = target[..., None] == xp.arange(n_classes, device=device_of(target))  # a False row outside [0, C)
+        hot = xp.astype(eq, logits.dtype)
         count = n
         if n and (0 <= ignore_index < n_classes or int(xp.count_nonzero(hot)) != n):
             count = count_valid_labels(xp, target, n_classes, ignore_index, "cross_entropy")
         self.ignore_index = ignore_index if count < n else None
         self.smoothing = smoothing
         self.scale = None if reduction == "none" else 1.0 if reduction == "sum" else 1 / max(count, 1)
-        self.parts = logp, q, _ = self._parts(xp, logits, target, hot)
+        self.saved = logp, q, keep = self._parts(xp, logits, target, hot)
+        if smoothing:  # q > 0 in every row kept
+            terms = q * logp if keep is None else xp.where(keep, q * logp, 0.0)
+        else:  # q is 0 or 1: pick the log-probabilities where it is 1
+            terms = xp.where(eq if keep is None else xp.logical_and(eq, keep), logp, 0.0)
         if self.scale is None:
-            return -xp.sum(q * logp, axis=1)
-        return xp.sum(q * logp) * -self.scale
+            return -xp.sum(terms, axis=1)
+        return xp.sum(terms) * -self.scale
 
     def backward(self, xp, g, inputs, out):
+        saved, self.saved = self.saved, None
         # Recorded backward passes recompute the parts from the inputs, so that they differentiate again.
-        logp, q, keep = self._parts(xp, *inputs) if isinstance(inputs[0], Tensor) else self.parts
+        logp, q, keep = self._parts(xp, *inputs) if saved is None or isinstance(inputs[0], Tensor) else saved
         p = xp.exp(logp)
-        d = (p if keep is None else p * keep) - q
+        d = (p if keep is None else xp.where(keep, p, 0.0)) - q
         d *= g * self.scale if self.scale is not None else xp.reshape(g, (-1, 1))  # d is fresh; Sub saves nothing
         return (d, None)
+
+
+class SoftCrossEntropy(Op):
+    """Loss ``-sum(q * log_softmax(logits))`` per row, for logits and class probabilities ``q``, both ``(N, C)``.
+
+    A term whose ``q`` is 0 counts for nothing, also where its log-probability is
+    ``-inf`` (a masked logit).  The gradients are ``g * (softmax * sum(q) - q)`` in
+    the logits and ``-g * log_softmax`` in ``q`` (``inf`` at a masked logit, as in
+    PyTorch); backward recomputes the log-probabilities, so nothing but the inputs is kept.
+    """
+
+    saves_inputs = True
+
+    def forward(self, xp, logits, q):
+        logp = _log_softmax_value(xp, logits, 1)
+        return -xp.sum(xp.where(q == 0, 0.0, q * logp), axis=1)
+
+    def backward(self, xp, g, inputs, out):
+        logits, q = inputs
+        nl, nq = self.needs
+        logp = apply(LogSoftmax, logits, axis=1) if isinstance(logits, Tensor) else _log_softmax_value(xp, logits, 1)
+        g = xp.reshape(g, (-1, 1))
+        gl = g * (xp.exp(logp) * xp.sum(q, axis=1, keepdims=True) - q) if nl else None
+        return gl, -g * logp if nq else None
+
+
+class BinaryCrossEntropy(Op):
+    """``-(t * log p + (1 - t) * log(1 - p))`` element-wise, each log clamped at -100, as in PyTorch.
+
+    The gradients are PyTorch's: ``(p - t) / max(p * (1 - p), 1e-12)`` in ``p`` (0 where
+    ``p == t`` is 0 or 1) and ``log(1 - p) - log p`` in ``t``.
+    """
+
+    saves_inputs = True
+
+    def forward(self, xp, p, t):
+        log_p = xp.maximum(xp.log(p), -100.0)
+        log_q = xp.maximum(xp.log1p(-p), -100.0)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, xp, g, inputs, out):
+        p, t = inputs
+        np_, nt = self.needs
+        gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) if np_ else None
+        gt = g * (xp.log1p(-p) - xp.log(p)) if nt else None
+        return gp, gt
+
+
+def _sigmoid(xp, x):
+    """``1 / (1 + exp(-x))`` without overflow; recorded as one op when ``x`` is a Tensor."""
+    if isinstance(x, Tensor):
+        return apply(Sigmoid, x)
+    e = xp.exp(-xp.abs(x))  # never overflows
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softplus_value(xp, x):
+    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class Softplus(Op):
+    """``log(1 + exp(x))`` without overflow; the gradient is ``sigmoid(x)``."""
+
+    saves_inputs = True
+
+    def forward(self, xp, x):
+        return _softplus_value(xp, x)
+
+    def backward(self, xp, g, inputs, out):
+        return (g * _sigmoid(xp, inputs[0]),)
+
+
+def _softplus(xp, x):
+    """``log(1 + exp(x))``; recorded as one op when ``x`` is a Tensor."""
+    return apply(Softplus, x) if isinstance(x, Tensor) else _softplus_value(xp, x)
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """``pw * t * softplus(-z) + (1 - t) * softplus(z)`` element-wise for logits ``z``, targets
+    ``t`` and positive-class weights ``pw`` (None: 1), computed without overflow.
+
+    A term whose factor (``t`` or ``1 - t``) is 0 counts for nothing, so that a
+    logit of ``+-inf`` on the side of its target costs 0.  The gradients are
+    PyTorch's: ``(1 - t) * sigmoid(z) - pw * t * sigmoid(-z)`` in ``z`` (``sigmoid(z) - t``
+    without ``pw``), ``pw * softplus(-z) - softplus(z)`` in ``t`` (``-z`` without ``pw``)
+    and ``t * softplus(-z)`` in ``pw``; recorded, they differentiate again.
+    """
+
+    saves_inputs = True
+
+    def forward(self, xp, z, t, pw):
+        pos = _softplus(xp, -z)  # -log sigmoid(z)
+        neg = _softplus(xp, z)  # -log(1 - sigmoid(z))
+        tp = t if pw is None else t * pw
+        return xp.where(t == 0, 0.0, tp * pos) + xp.where(t == 1, 0.0, (1 - t) * neg)
+
+    def backward(self, xp, g, inputs, out):
+        z, t, pw = inputs
+        nz, nt, npw = self.needs
+        gz = gt = gpw = None
+        if nz:
+            if pw is None:
+                gz = g * (_sigmoid(xp, z) - t)
+            else:
+                gz = g * ((1 - t) * _sigmoid(xp, z) - pw * t * _sigmoid(xp, -z))
+        pos = _softplus(xp, -z) if npw or (nt and pw is not None) else None
+        if nt:
+            gt = g * -z if pw is None else g * (pw * pos - _softplus(xp, z))
+        if npw:
+            gpw = g * t * pos
+        return gz, gt, gpw
 
 
 class LayerNorm(Op):
@@ -183,15 +311,36 @@ def _erf(xp, x):
     return xp.sign(x) * (1 - poly * xp.exp(-a * a))
 
 
-class Gelu(Op):
-    """``x * Phi(x)`` with the normal CDF ``Phi``; the gradient ``Phi(x) + x * phi(x)`` uses the exact density."""
+def _normal_cdf_value(xp, x):
+    return 0.5 * (1 + _erf(xp, x * 0.7071067811865476))
+
+
+def _normal_pdf(xp, x):
+    return xp.exp(-0.5 * x * x) * 0.3989422804014327
+
+
+class NormalCdf(Op):
+    """The normal CDF ``Phi``; its gradient is the exact density, not that of the erf approximation."""
 
     saves_inputs = True
 
     def forward(self, xp, x):
-        return x * (0.5 * (1 + _erf(xp, x * 0.7071067811865476)))
+        return _normal_cdf_value(xp, x)
+
+    def backward(self, xp, g, inputs, out):
+        return (g * _normal_pdf(xp, inputs[0]),)
+
+
+class Gelu(Op):
+    """``x * Phi(x)`` with the normal CDF ``Phi``; the gradient ``Phi(x) + x * phi(x)`` uses the exact
+    density, and so does its derivative ``2 phi(x) - x^2 phi(x)`` when it is recorded."""
+
+    saves_inputs = True
+
+    def forward(self, xp, x):
+        return x * _normal_cdf_value(xp, x)
 
     def backward(self, xp, g, inputs, out):
         x = inputs[0]
-        cdf = 0.5 * (1 + _erf(xp, x * 0.7071067811865476))
-        return (g * (cdf + x * xp.exp(-0.5 * x * x) * 0.3989422804014327),)
+        cdf = apply(NormalCdf, x) if isinstance(x, Tensor) else _normal_cdf_value(xp, x)
+        return (g * (cdf + x * _normal_pdf(xp, x)),)
