@@ -18,13 +18,17 @@ is itself recorded and can be differentiated again.
 from __future__ import annotations
 
 import itertools
+import linecache
+import math
+import os
+import sys
 import threading
 import weakref
 from heapq import heappop, heappush, heappushpop
 
-from . import _grad_mode
 import array_api_compat as compat
 
+from . import _grad_mode
 from ._backend import backend_of
 from ._grad_mode import state as _grad_state
 from ._tensor import Tensor
@@ -317,6 +321,90 @@ def retain(op, oi, t) -> None:
     retained[oi] = weakref.ref(t)
 
 
+# -- anomaly detection -------------------------------------------------------------
+
+# While a thread has detect_anomaly() on, ops remember the line of user code that made them.
+# Every recorded op takes its order from _ORDER (see _record), so the hot path pays nothing for
+# this: track_sites swaps _ORDER for a counter that also notes the call site under that number.
+
+_SITES: dict = {}  # order -> (file, line, function) of ops made under detect_anomaly()
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class _SiteCounter:
+    """Counts down as _ORDER does, noting the call site of each number taken in a thread that
+    has anomaly detection on."""
+
+    def __init__(self, start):
+        self._count = itertools.count(start, -1)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        n = next(self._count)
+        if _grad_mode.anomaly.on:
+            f = sys._getframe(1)
+            while f is not None and f.f_code.co_filename.startswith(_PACKAGE):
+                f = f.f_back
+            if f is not None:
+                _SITES[n] = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+        return n
+
+
+def track_sites(on: bool) -> None:
+    """Start noting ops' call sites, or stop and forget them (when no thread has anomaly detection on)."""
+    global _ORDER
+    if on != isinstance(_ORDER, _SiteCounter):
+        start = next(_ORDER)
+        _ORDER = _SiteCounter(start) if on else itertools.count(start, -1)
+    if not on:
+        _SITES.clear()
+
+
+def _count(v, test: str) -> int:
+    """How many elements of ``v`` (an array, a Tensor, a Python number, None, a tuple of them)
+    fail ``test``, "isfinite", or are NaN (``test`` "isnan")."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return 0
+    if isinstance(v, (tuple, list)):
+        return sum(_count(e, test) for e in v)
+    if isinstance(v, (float, complex)):
+        return int(math.isnan(abs(v)) if test == "isnan" else not math.isfinite(abs(v)))
+    if isinstance(v, Tensor):
+        v = v.data
+    b = backend_of(v)
+    if b.kind(v.dtype) not in "fc":
+        return 0
+    hit = b.xp.isnan(v) if test == "isnan" else b.xp.logical_not(b.xp.isfinite(v))
+    return int(b.xp.count_nonzero(hit))
+
+
+def _check_anomaly(node, entry, ins, grads) -> None:
+    """Under detect_anomaly(): raise if ``node``'s rule, given a finite gradient, returned NaN,
+    or returned an infinity from finite inputs (an infinity from an infinite input is often right)."""
+    if _count(entry, "isfinite"):
+        return  # the values came in so: an earlier rule was reported, or the outputs were not finite
+    bad = [i for i, g in enumerate(grads) if g is not None and _count(g, "isfinite")]
+    if not bad:
+        return
+    nan = [i for i in bad if _count(grads[i], "isnan")]
+    inputs_finite = not _count(ins, "isfinite")
+    if not nan and not inputs_finite:
+        return
+    site = _SITES.get(node.rec[0])
+    where = (
+        f"{node.name} was created at {site[0]}:{site[1]}, in {site[2]}:\n    {linecache.getline(site[0], site[1]).strip()}"
+        if site is not None else f"{node.name} was recorded outside detect_anomaly(), so where is unknown"
+    )
+    what = f"NaN in the gradient of argument {nan[0]}" if nan else f"an infinity in the gradient of argument {bad[0]}"
+    hint = "" if inputs_finite else (
+        "; its inputs already held NaN or infinities, made earlier in the forward pass"
+    )
+    raise RuntimeError(f"detect_anomaly: the backward rule of {node.name} returned {what} from a finite incoming "
+                       f"gradient{hint}; {where}")
+
+
 # -- backward ----------------------------------------------------------------------
 
 
@@ -516,6 +604,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         else:
             chained = _receive(pending, queue, chained, t.ctx if t._oi is None else (t.ctx, t._oi), s)
     capture = bool(sink.wanted)
+    anomaly = _grad_mode.anomaly_threads and _grad_mode.anomaly.on
     to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
@@ -550,6 +639,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 xp = nb.xp
             if vjp is not None:  # one argument's rule alone, its gradient exact: no fitting
                 g = vjp(xp, entry, ins[0], out) if len(ins) == 1 else vjp(xp, entry, ins[0], ins[1], out)
+                if anomaly:
+                    _check_anomaly(node, entry, ins, (g,))
                 if isinstance(edge, Tensor):
                     to_leaf(edge, g, handed)
                 elif edge.__class__ is tuple:
@@ -569,7 +660,10 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     else:
                         pending[edge] = cur + g
             else:
-                for a, e, g in zip(args, node.next, node.backward(xp, entry, ins, out)):
+                grads = node.backward(xp, entry, ins, out)
+                if anomaly:
+                    _check_anomaly(node, entry, ins, grads)
+                for a, e, g in zip(args, node.next, grads):
                     if e is None or g is None:
                         continue
                     if not exact:

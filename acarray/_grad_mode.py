@@ -7,6 +7,10 @@ Reading a thread-local costs more than the rest of recording a small op, so the
 hot path first reads ``disabled_threads``, the number of threads that have
 switched recording off: while it is 0, every thread records.  Use
 :func:`recording` to ask, :func:`set_enabled` to switch.
+
+Anomaly detection (``acarray.autograd.detect_anomaly``) is a second switch of the same shape:
+``anomaly_threads`` counts the threads that have it on, so that recording an op reads one
+module attribute while no thread does.
 """
 
 from __future__ import annotations
@@ -38,6 +42,25 @@ def set_enabled(flag: bool) -> bool:
         with _lock:
             disabled_threads += -1 if flag else 1
         state.enabled = flag
+    return prev
+
+
+class _Anomaly(threading.local):
+    on = False
+
+
+anomaly = _Anomaly()
+anomaly_threads = 0  # threads whose anomaly.on is True
+
+
+def set_anomaly(flag: bool) -> bool:
+    """Switch anomaly detection in this thread on or off; returns the previous setting."""
+    global anomaly_threads
+    prev = anomaly.on
+    if prev != flag:
+        with _lock:
+            anomaly_threads += 1 if flag else -1
+        anomaly.on = flag
     return prev
 
 
@@ -76,3 +99,4 @@ class enable_grad(_GradMode):
     """Context manager / decorator: record a graph again, for example inside ``no_grad()``."""
 
     _enabled = True
+
