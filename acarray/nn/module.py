@@ -8,10 +8,12 @@ as in PyTorch, so state dicts of equivalent models line up.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import acarray
 
+from .._backend import backend_of
 from .._namespace import DTYPES
 from .._tensor import Tensor
 from ..testing import to_numpy
@@ -55,6 +57,8 @@ def resolve_factory(dtype=None, device=None, backend=None):
 def array_like(value, like):
     """``value`` (a Tensor or array of any backend) as a fresh raw array with the backend, dtype and device of ``like``."""
     ns = like.__array_namespace__()
+    if not isinstance(value, Tensor) and hasattr(value, "detach"):  # a PyTorch tensor that may require grad
+        value = value.detach()
     if isinstance(value, Tensor):
         value = value.detach() if value.__array_namespace__() is ns else ns.asarray(to_numpy(value))
     elif acarray.namespace(value) is not ns:
@@ -71,8 +75,87 @@ def dtype_name(t) -> str:
     raise TypeError(f"dtype {t.dtype} has no array API name")
 
 
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys the state dict lacked and the keys nothing took
+    (PyTorch's ``_IncompatibleKeys``; both lists are empty after a strict load)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+
+    __str__ = __repr__
+
+
+_IncompatibleKeys = IncompatibleKeys
+
+
+class StateDictKeyError(KeyError, RuntimeError):
+    """A strict ``load_state_dict`` whose keys do not match (a KeyError, and a RuntimeError as in PyTorch)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+def _is_array(value) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        return False
+    try:
+        backend_of(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _kind(value) -> str:
+    """'f', 'c', 'i' or 'b' for an array of any backend; '?' for dtypes outside the standard's."""
+    try:
+        b = value._b if isinstance(value, Tensor) else backend_of(value)
+        return b.kind(value.dtype)
+    except Exception:
+        return "?"
+
+
+# Which dtype kinds a tensor of each kind takes values from when loading.
+_LOADABLE_KINDS = {"f": "f", "c": "cf", "i": "i", "b": "b"}
+
+
+def clear_grad(p, set_to_none: bool = True) -> None:
+    """Drop the gradient of ``p`` (``set_to_none``) or set it to zeros, in place where the backend allows."""
+    g = p.grad
+    if g is None:
+        return
+    if set_to_none:
+        p.grad = None
+        return
+    if isinstance(g, Tensor):  # after backward(create_graph=True): a plain zero array, detached from that graph
+        p.grad = p._b.xp.zeros_like(g.data)
+        return
+    try:
+        g[...] = 0
+    except Exception:  # read-only or immutable arrays
+        p.grad = p._b.xp.zeros_like(g)
+
+
+def _check_name(module, name, what):
+    if not isinstance(name, str):
+        raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f"{what} name can't be empty or contain \".\", got {name!r}")
+
+
 class Module:
-    """Base class of layers and models: subclasses set attributes in ``__init__`` and define ``forward``."""
+    """Base class of layers and models: subclasses set attributes in ``__init__`` and define ``forward``.
+
+    A module or tensor reachable under several names (``nn.Sequential(lin, lin)``, tied weights
+    ``decoder.weight = encoder.weight``) is listed once by ``parameters()``, ``named_parameters()``,
+    ``buffers()``, ``modules()`` and their relatives, under its first name, as in PyTorch
+    (``remove_duplicate=False`` lists every name); ``state_dict()`` keeps every name.
+    """
 
     training = True
 
@@ -89,43 +172,106 @@ class Module:
     def forward(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
+    # -- registering ------------------------------------------------------------------
+
+    def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """Keep ``tensor`` (a Tensor or backend array, or None) as buffer ``name``.
+
+        A buffer that is not ``persistent`` moves with the module and is listed by ``buffers()``,
+        but ``state_dict()`` leaves it out and ``load_state_dict`` does not expect it.
+        """
+        _check_name(self, name, "buffer")
+        if name in vars(self) and not isinstance(vars(self)[name], (Buffer, type(None))):
+            raise KeyError(f"attribute '{name}' already exists")
+        if tensor is not None and not isinstance(tensor, Buffer):
+            if not _is_array(tensor):
+                raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (an array or None required)")
+            tensor = Buffer(tensor)
+        setattr(self, name, tensor)
+        hidden = vars(self).setdefault("_non_persistent_buffers", set())
+        (hidden.discard if persistent else hidden.add)(name)
+
+    def register_parameter(self, name: str, param) -> None:
+        """Keep ``param`` (a Parameter or None) as parameter ``name``."""
+        _check_name(self, name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            "(acarray.nn.Parameter or None required)")
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module) -> None:
+        """Keep ``module`` (a Module or None) as sub-module ``name``."""
+        _check_name(self, name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        setattr(self, name, module)
+
+    register_module = add_module
+
     # -- the tree -------------------------------------------------------------------
 
+    def _child_items(self) -> list:
+        """Every (name, sub-module) pair, a module held under two names twice."""
+        return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
+
     def named_children(self):
-        return ((k, v) for k, v in vars(self).items() if isinstance(v, Module))
+        """The direct sub-modules by name, each module once."""
+        seen = set()
+        for k, v in self._child_items():
+            if id(v) not in seen:
+                seen.add(id(v))
+                yield k, v
 
     def children(self):
         return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = ""):
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """This module and every one below it, by dotted name; each module once unless ``remove_duplicate=False``."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if self in memo:
+                return
+            memo.add(self)
         yield prefix, self
-        for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+        for name, child in self._child_items():
+            yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         return (m for _, m in self.named_modules())
 
-    def _named_tensors(self, kind):
-        for mod_name, mod in self.named_modules():
+    def _named_tensors(self, kind, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        seen = set()
+        for mod_name, mod in modules:
             for k, v in vars(mod).items():
                 if isinstance(v, kind):
+                    if remove_duplicate:
+                        if id(v) in seen:
+                            continue
+                        seen.add(id(v))
                     yield (f"{mod_name}.{k}" if mod_name else k), v
 
-    def named_parameters(self):
-        return self._named_tensors(Parameter)
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """(dotted name, Parameter) pairs; a shared parameter once, under its first name, unless ``remove_duplicate=False``."""
+        return self._named_tensors(Parameter, prefix, recurse, remove_duplicate)
 
-    def parameters(self):
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse: bool = True) -> list:
+        """Every parameter once (shared ones are not repeated)."""
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def named_buffers(self):
-        return self._named_tensors(Buffer)
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        return self._named_tensors(Buffer, prefix, recurse, remove_duplicate)
 
-    def buffers(self):
-        return [b for _, b in self.named_buffers()]
+    def buffers(self, recurse: bool = True) -> list:
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     # -- modes and gradients ------------------------------------------------------------
 
     def train(self, mode: bool = True):
+        """Set training mode (``mode=False``: evaluation) on this module and every sub-module."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
         for m in self.modules():
             m.training = mode
         return self
@@ -133,9 +279,10 @@ class Module:
     def eval(self):
         return self.train(False)
 
-    def zero_grad(self):
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's gradient, or with ``set_to_none=False`` set it to zeros in place."""
         for p in self.parameters():
-            p.grad = None
+            clear_grad(p, set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True):
         """Have every parameter require grad, or not (to freeze part of a model)."""
@@ -176,36 +323,72 @@ class Module:
 
     # -- state ------------------------------------------------------------------------------
 
-    def state_dict(self) -> OrderedDict:
-        """Parameters and buffers by dotted name, as backend arrays (not copies)."""
-        return OrderedDict((k, t.data) for k, t in self._named_tensors((Parameter, Buffer)))
+    def _ignored_state_keys(self) -> tuple:
+        """Names of entries that ``load_state_dict`` accepts for this module and does not load."""
+        return ()
 
-    def load_state_dict(self, state: dict, strict: bool = True):
+    def _state_items(self):
+        """(dotted name, tensor) for every persistent parameter and buffer under every name it has."""
+        for mod_name, mod in self.named_modules(remove_duplicate=False):
+            hidden = vars(mod).get("_non_persistent_buffers", ())
+            for k, v in vars(mod).items():
+                if isinstance(v, Parameter) or (isinstance(v, Buffer) and k not in hidden):
+                    yield (f"{mod_name}.{k}" if mod_name else k), v
+
+    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+        """Parameters and persistent buffers by dotted name, as backend arrays (not copies;
+        ``keep_vars=True``: the tensors).  A tensor shared by several modules appears under each name."""
+        out = OrderedDict() if destination is None else destination
+        for k, t in self._state_items():
+            out[prefix + k] = t if keep_vars else t.data
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters and buffers (converted to each one's backend, dtype and device).
 
-        With ``strict`` the keys must match exactly; shapes must always match.
-        Errors name the keys or the shapes at fault.
+        ``state_dict`` maps dotted names to arrays of any backend (a PyTorch model's ``state_dict()``
+        included).  With ``strict`` the keys must match exactly (a ``StateDictKeyError``, which is a
+        KeyError and a RuntimeError); ``num_batches_tracked`` entries of batch-norm layers are accepted
+        and not loaded.  Whatever ``strict``, every value must be an array of the tensor's shape and of
+        its dtype kind (floating values cast to a floating tensor's precision, as in PyTorch); nothing
+        is loaded unless all are.  Returns ``(missing_keys, unexpected_keys)`` as a named tuple.
         """
-        own = dict(self._named_tensors((Parameter, Buffer)))
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
+        who = f"load_state_dict for {type(self).__name__}"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{who}: expected a dict of arrays by name (what state_dict() returns), "
+                            f"got {type(state_dict).__name__}")
+        own = dict(self._state_items())
+        ignored = set()
+        for mod_name, mod in self.named_modules(remove_duplicate=False):
+            ignored.update((f"{mod_name}.{k}" if mod_name else k) for k in mod._ignored_state_keys())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own and k not in ignored]
         if strict and (missing or unexpected):
-            raise KeyError(
-                f"load_state_dict for {type(self).__name__}: missing keys {missing}, unexpected keys {unexpected}"
-            )
-        bad = []
+            raise StateDictKeyError(f"{who}: missing keys {missing}, unexpected keys {unexpected}")
+        not_arrays, shapes, dtypes = [], [], []
         for k, t in own.items():
-            if k in state:
-                shape = tuple(state[k].shape)
-                if shape != t.shape:
-                    bad.append(f"{k}: expected {t.shape}, got {shape}")
-        if bad:
-            raise ValueError(f"load_state_dict for {type(self).__name__}: wrong shapes: {'; '.join(bad)}")
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            if not _is_array(v):
+                not_arrays.append(f"{k}: expected an array, got {type(v).__name__}")
+                continue
+            shape = tuple(v.shape)
+            if shape != t.shape:
+                shapes.append(f"{k}: expected {t.shape}, got {shape}")
+            if _kind(v) not in _LOADABLE_KINDS[t._b.kind(t.dtype)]:
+                dtypes.append(f"{k}: expected {dtype_name(t)}, got {v.dtype}")
+        if not_arrays:
+            raise TypeError(f"{who}: values must be arrays: {'; '.join(not_arrays)}")
+        if shapes or dtypes:
+            parts = ([f"wrong shapes: {'; '.join(shapes)}"] if shapes else []) + (
+                [f"wrong dtypes: {'; '.join(dtypes)}"] if dtypes else [])
+            raise ValueError(f"{who}: {'; '.join(parts)}")
         for k, t in own.items():
-            if k in state:
-                t.data = array_like(state[k], t)
+            if k in state_dict:
+                t.data = array_like(state_dict[k], t)
                 t._version[0] += 1
-        return self
+        return IncompatibleKeys(missing, unexpected)
 
     # -- printing -------------------------------------------------------------------------
 
@@ -213,51 +396,90 @@ class Module:
         return ""
 
     def __repr__(self):
-        children = list(self.named_children())
+        children = self._child_items()
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"  ({k}): " + repr(m).replace("\n", "\n  ") for k, m in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
 
+def _index(container, i, n):
+    if not -n <= i < n:
+        raise IndexError(f"index {i} is out of range for {type(container).__name__} of length {n}")
+    return i % n
+
+
 class Sequential(Module):
-    """Modules applied one after another."""
+    """Modules applied one after another: ``Sequential(a, b)`` or ``Sequential(OrderedDict(name=module))``.
+
+    A module given twice is applied twice (and its parameters listed once).
+    """
 
     def __init__(self, *modules):
-        for i, m in enumerate(modules):
-            setattr(self, str(i), m)
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for k, m in items:
+            if not isinstance(m, Module):
+                raise TypeError(f"{type(self).__name__}: entry {k} is {type(m).__name__}, not a Module "
+                                "(wrap functions in a Module)")
+            self.add_module(k, m)
+
+    def append(self, module: Module):
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.append: {type(module).__name__} is not a Module subclass")
+        self.add_module(str(len(self)), module)
+        return self
 
     def __getitem__(self, i):
-        return list(self.children())[i]
+        items = self._child_items()
+        if isinstance(i, slice):
+            return type(self)(OrderedDict(items[i]))
+        return items[_index(self, i, len(items))][1]
 
     def __len__(self):
-        return len(list(self.children()))
+        return len(self._child_items())
 
     def __iter__(self):
-        return self.children()
+        return iter([m for _, m in self._child_items()])
 
     def forward(self, x):
-        for m in self.children():
+        for m in self:
             x = m(x)
         return x
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters belong to the owner."""
+    """A list of modules whose parameters belong to the owner (a module may appear more than once)."""
 
     def __init__(self, modules=()):
-        for m in modules:
-            self.append(m)
+        self.extend(modules)
 
     def append(self, module: Module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.append: {type(module).__name__} is not a Module subclass")
         setattr(self, str(len(self)), module)
         return self
 
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
     def __getitem__(self, i):
-        return list(self.children())[i]
+        items = self._child_items()
+        if isinstance(i, slice):
+            return ModuleList([m for _, m in items[i]])
+        return items[_index(self, i, len(items))][1]
+
+    def __setitem__(self, i, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: {type(module).__name__} is not a Module subclass")
+        setattr(self, self._child_items()[_index(self, i, len(self))][0], module)
 
     def __len__(self):
-        return sum(1 for _ in self.children())
+        return len(self._child_items())
 
     def __iter__(self):
-        return self.children()
+        return iter([m for _, m in self._child_items()])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import numbers
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _number
 
 
 class Adam(Optimizer):
@@ -15,8 +16,17 @@ class Adam(Optimizer):
 
     def check(self, group):
         super().check(group)
-        if not all(0 <= b < 1 for b in group["betas"]):
-            raise ValueError(f"betas must be in [0, 1), got {group['betas']}")
+        name = type(self).__name__
+        _number(name, group, "eps", "epsilon value")
+        _number(name, group, "weight_decay", "weight_decay value")
+        betas = group["betas"]
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"{name}: betas must be a pair of numbers, got {betas!r}")
+        for i, b in enumerate(betas):
+            if isinstance(b, bool) or not isinstance(b, numbers.Real):
+                raise TypeError(f"{name}: betas must be a pair of numbers, got {betas!r}")
+            if not 0 <= b < 1:
+                raise ValueError(f"Invalid beta parameter at index {i}: {b!r}; betas must be in [0, 1), got {betas!r}")
 
     def update(self, p, g, state, group):
         xp = p._b.xp
@@ -53,6 +63,13 @@ class RMSprop(Optimizer):
     """Divides the gradient by a running root mean square; optional momentum and weight decay."""
 
     defaults = {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0}
+
+    def check(self, group):
+        super().check(group)
+        name = type(self).__name__
+        for key, what in (("alpha", "alpha value"), ("eps", "epsilon value"), ("weight_decay", "weight_decay value"),
+                          ("momentum", "momentum value")):
+            _number(name, group, key, what)
 
     def update(self, p, g, state, group):
         xp = p._b.xp

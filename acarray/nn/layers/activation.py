@@ -6,10 +6,25 @@ from .. import functional as F
 from ..module import Module
 
 
-def _activation(name: str, fn, **defaults):
-    """A layer class ``name`` calling ``fn(x, **options)``; ``defaults`` are its options."""
+def _activation(name: str, fn, accepted=(), **defaults):
+    """A layer class ``name`` calling ``fn(x, **options)``; ``defaults`` are its options, in positional order.
 
-    def __init__(self, **options):
+    ``dim`` is taken for ``axis``; the options in ``accepted`` (PyTorch's ``inplace``) are taken and
+    ignored, as the result is always a new tensor.
+    """
+
+    def __init__(self, *args, **options):
+        if len(args) > len(defaults):
+            raise TypeError(f"{name} takes at most {len(defaults)} positional options ({', '.join(defaults) or 'none'}), "
+                            f"got {len(args)}")
+        if "dim" in options and "axis" in defaults:  # PyTorch's name for the axis
+            options["axis"] = options.pop("dim")
+        for k in accepted:
+            options.pop(k, None)
+        for k, v in zip(defaults, args):
+            if k in options:
+                raise TypeError(f"{name} got option {k!r} twice")
+            options[k] = v
         unknown = set(options) - set(defaults)
         if unknown:
             raise TypeError(f"{name} got unexpected options {sorted(unknown)}; it takes {sorted(defaults) or 'none'}")
@@ -25,10 +40,10 @@ def _activation(name: str, fn, **defaults):
     return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr, "__doc__": doc})
 
 
-ReLU = _activation("ReLU", F.relu)
-LeakyReLU = _activation("LeakyReLU", F.leaky_relu, negative_slope=0.01)
+ReLU = _activation("ReLU", F.relu, ("inplace",))
+LeakyReLU = _activation("LeakyReLU", F.leaky_relu, ("inplace",), negative_slope=0.01)
 GELU = _activation("GELU", F.gelu, approximate="none")
-SiLU = _activation("SiLU", F.silu)
+SiLU = _activation("SiLU", F.silu, ("inplace",))
 Sigmoid = _activation("Sigmoid", F.sigmoid)
 Tanh = _activation("Tanh", F.tanh)
 Softmax = _activation("Softmax", F.softmax, axis=-1)

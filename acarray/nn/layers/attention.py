@@ -6,7 +6,7 @@ from .. import functional as F
 from .. import init
 from ..functional import ShapeError
 from ..module import Module
-from ._params import Factory
+from ._params import Factory, check_int
 from .linear import Linear
 
 
@@ -21,6 +21,8 @@ class MultiHeadAttention(Module):
     """
 
     def __init__(self, embed_dim: int, num_heads: int, bias: bool = True, *, dtype=None, device=None, backend=None):
+        embed_dim = check_int("MultiHeadAttention", "embed_dim", embed_dim)
+        num_heads = check_int("MultiHeadAttention", "num_heads", num_heads)
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim ({embed_dim}) must be divisible by num_heads ({num_heads})")
         f = Factory(dtype, device, backend)

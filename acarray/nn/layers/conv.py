@@ -6,7 +6,7 @@ import math
 
 from .. import functional as F
 from ..module import Module
-from ._params import Factory
+from ._params import Factory, check_int, check_ints
 
 
 class _ConvNd(Module):
@@ -16,6 +16,13 @@ class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, *, dtype=None, device=None, backend=None):
         name = type(self).__name__
+        in_channels = check_int(name, "in_channels", in_channels)
+        out_channels = check_int(name, "out_channels", out_channels)
+        groups = check_int(name, "groups", groups)
+        check_ints(name, "kernel_size", kernel_size, self.nd)
+        check_ints(name, "stride", stride, self.nd)
+        check_ints(name, "padding", padding, self.nd, 0)
+        check_ints(name, "dilation", dilation, self.nd)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by groups ({groups})")
         f = Factory(dtype, device, backend)
@@ -60,6 +67,7 @@ class ConvTranspose2d(_ConvNd):
                  bias=True, dilation=1, *, dtype=None, device=None, backend=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          dtype=dtype, device=device, backend=backend)
+        check_ints(type(self).__name__, "output_padding", output_padding, 2, 0)
         self.output_padding = output_padding
 
     def forward(self, x):
@@ -71,6 +79,11 @@ class _Pool2d(Module):
     function = None
 
     def __init__(self, kernel_size, stride=None, padding=0):
+        name = type(self).__name__
+        check_ints(name, "kernel_size", kernel_size, 2)
+        if stride is not None:
+            check_ints(name, "stride", stride, 2)
+        check_ints(name, "padding", padding, 2, 0)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x):

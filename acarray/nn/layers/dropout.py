@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import numbers
+
 from .. import functional as F
 from ..module import Module
 
 
 class Dropout(Module):
-    """Zero elements with probability ``p`` while training, scaling the rest by ``1 / (1 - p)``."""
+    """Zero elements with probability ``p`` while training, scaling the rest by ``1 / (1 - p)``.
 
-    def __init__(self, p: float = 0.5):
+    ``inplace`` is accepted for PyTorch code; the result is always a new tensor.
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        if isinstance(p, bool) or not isinstance(p, numbers.Real):
+            raise TypeError(f"Dropout: p must be a number, got {p!r} ({type(p).__name__})")
         if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+            raise ValueError(f"Dropout: dropout probability p has to be between 0 and 1, but got {p}")
         self.p = p
 
     def forward(self, x):

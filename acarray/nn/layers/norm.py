@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import functional as F
 from ..functional import ShapeError
 from ..module import Module
-from ._params import Factory
+from ._params import Factory, check_int, check_number
 
 
 class _BatchNorm(Module):
@@ -14,12 +14,24 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
                  track_running_stats: bool = True, *, dtype=None, device=None, backend=None):
+        name = type(self).__name__
+        num_features = check_int(name, "num_features", num_features)
+        eps = check_number(name, "eps", eps, 0.0)
+        if momentum is None:
+            raise ValueError(f"{name}: momentum=None (a cumulative moving average) is not supported; "
+                             "give a momentum in [0, 1]")
+        momentum = check_number(name, "momentum", momentum, 0.0, 1.0)
         f = Factory(dtype, device, backend)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = f.ones((num_features,)) if affine else None
         self.bias = f.zeros((num_features,)) if affine else None
         self.running_mean = f.buffer((num_features,), 0.0) if track_running_stats else None
         self.running_var = f.buffer((num_features,), 1.0) if track_running_stats else None
+
+    def _ignored_state_keys(self):
+        """PyTorch's ``num_batches_tracked`` (only its cumulative ``momentum=None`` mode uses it) is accepted by
+        ``load_state_dict`` and not kept."""
+        return ("num_batches_tracked",) if self.running_mean is not None else ()
 
     def forward(self, x):
         if x.ndim not in self.ndims or x.shape[1] != self.num_features:
@@ -48,9 +60,10 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
                  *, dtype=None, device=None, backend=None):
+        shape = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
+        self.normalized_shape = tuple(check_int("LayerNorm", "normalized_shape", n) for n in shape)
+        self.eps = check_number("LayerNorm", "eps", eps, 0.0)
         f = Factory(dtype, device, backend)
-        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.eps = eps
         self.weight = self.bias = None
         if elementwise_affine:
             self.weight = f.ones(self.normalized_shape)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import functional as F
 from ..functional import ShapeError
 from ..module import Module
-from ._params import Factory
+from ._params import Factory, check_int
 
 
 def _rnn_tanh(ns, xw, h, c, w_hh, b_hh):
@@ -44,6 +44,10 @@ class _Recurrent(Module):
                  batch_first: bool = True, *, dtype=None, device=None, backend=None):
         if not batch_first:
             raise ValueError(f"{type(self).__name__} supports batch_first=True only: inputs are (N, T, features)")
+        name = type(self).__name__
+        input_size = check_int(name, "input_size", input_size)
+        hidden_size = check_int(name, "hidden_size", hidden_size)
+        num_layers = check_int(name, "num_layers", num_layers)
         f = Factory(dtype, device, backend)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         for k in range(num_layers):
