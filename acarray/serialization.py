@@ -8,8 +8,8 @@ as a ``uint8`` array in the entry ``__acarray_tree__.npy``.  Its nodes are
 one-key objects: ``{"array": name}``, ``{"dict": [[key, node], ...]}``,
 ``{"list": [node, ...]}``, ``{"tuple": [node, ...]}`` and ``{"value": scalar}``.
 
-:func:`load` parses the archive itself, checks every part of it against this
-format before allocating anything, and never unpickles, so a file from an
+:func:`load` parses the archive itself, checks each part against this format
+before it allocates memory for it, and never unpickles, so a file from an
 untrusted source can neither run code nor make it allocate more memory than the
 file holds; anything it cannot read raises :class:`CheckpointError`.  Arrays come
 back as Tensors of the backend (and device) asked for, whichever backend saved
@@ -18,10 +18,13 @@ them.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import reprlib
 import stat
 import struct
+import warnings
 import zipfile
 import zlib
 
@@ -42,12 +45,15 @@ FORMAT = 1
 MAX_DEPTH = 100
 
 _DTYPES = {np.dtype(name): name for name in DTYPES}
+# How numpy.save spells each supported dtype, in either byte order ("<f8", ">f8", "|b1").
+_DESCRS = {d.newbyteorder(order).str: d.newbyteorder(order) for d in _DTYPES for order in "<>"}
+_MAX_HEADER = 1 << 16  # the longest .npy header read (NumPy itself reads at most 10000 bytes)
 _DTYPE_NAMES = ", ".join(DTYPES)
 _NPY_MAGIC = b"\x93NUMPY"
 _CHUNK = 1 << 24  # bytes read from the archive at a time
 # What the zip and .npy parsers raise on damaged input (struct, zlib and encoding errors included).
 _DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
-           ValueError, TypeError, KeyError, IndexError, OverflowError, SyntaxError, struct.error, zlib.error)
+           ValueError, OverflowError, SyntaxError, struct.error, zlib.error)
 
 
 class CheckpointError(ValueError):
@@ -146,6 +152,65 @@ def save(obj, path) -> None:
 # -- load ---------------------------------------------------------------------------------------
 
 
+def _read_exactly(f, n: int, where, what: str) -> bytes:
+    data = f.read(n)
+    if len(data) != n:
+        raise CheckpointError(where, f"{what} ends inside its .npy header")
+    return data
+
+
+def _read_npy_header(f, size: int, where, what: str):
+    """Parse the ``.npy`` header at the start of ``f`` (``size`` bytes): (shape, fortran_order, dtype).
+
+    The header is a Python dict literal; it is read with ``ast.literal_eval`` (which evaluates no
+    code) and its dtype must be spelled as ``numpy.save`` spells one of the supported dtypes.
+    """
+    magic = _read_exactly(f, 8, where, what)
+    if magic[:6] != _NPY_MAGIC:
+        raise CheckpointError(where, f"{what} is not an .npy array (it starts with {magic[:6]!r})")
+    version = (magic[6], magic[7])
+    if version == (1, 0):
+        length = int.from_bytes(_read_exactly(f, 2, where, what), "little")
+    elif version == (2, 0):
+        length = int.from_bytes(_read_exactly(f, 4, where, what), "little")
+    else:
+        raise CheckpointError(where, f"{what} is in .npy format version {version[0]}.{version[1]}, not 1.0 or 2.0")
+    if length > min(size, _MAX_HEADER):
+        raise CheckpointError(where, f"{what} declares a {length}-byte .npy header in an entry of {size} bytes")
+    text = _read_exactly(f, length, where, what).decode("latin1")
+    try:
+        header = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, OverflowError) as e:
+        raise CheckpointError(where, f"{what} has an .npy header that is not a dict literal ({e})") from None
+    if not isinstance(header, dict) or set(header) != {"descr", "shape", "fortran_order"}:
+        raise CheckpointError(where, f"{what} has an .npy header that is not a dict of descr, shape and "
+                                     f"fortran_order: {_short(header)}")
+    shape, fortran_order, descr = header["shape"], header["fortran_order"], header["descr"]
+    if type(shape) is not tuple or not all(type(n) is int and n >= 0 for n in shape):
+        raise CheckpointError(where, f"{what} has shape {_short(shape)}, not a tuple of sizes")
+    if type(fortran_order) is not bool:
+        raise CheckpointError(where, f"{what} has a fortran_order of {_short(fortran_order)}")
+    dtype = _DESCRS.get(descr) if type(descr) is str else None
+    if dtype is None:
+        named = _dtype_or_none(descr)
+        if named is not None and named.hasobject:
+            raise CheckpointError(where, f"{what} holds Python objects (dtype {named}), which acarray.load "
+                                         "refuses: reading them would need pickle")
+        raise CheckpointError(where, f"{what} has dtype {named if named is not None else _short(descr)}, "
+                                     f"not one of {_DTYPE_NAMES}")
+    return shape, fortran_order, dtype
+
+
+def _dtype_or_none(descr):
+    """``numpy.dtype(descr)`` for an error message, or None where NumPy cannot read it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.dtype(descr if type(descr) is str else [tuple(field) for field in descr])
+    except Exception:
+        return None
+
+
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int, where, what: str) -> np.ndarray:
     """One ``.npy`` entry of the archive as a NumPy array, its header checked before any allocation."""
     if info.compress_type != zipfile.ZIP_STORED:
@@ -157,22 +222,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int, w
     if info.header_offset + info.compress_size > archive_size:
         raise CheckpointError(where, f"{what} declares {info.file_size} bytes, more than the file holds")
     with zf.open(info) as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise CheckpointError(where, f"{what} is in .npy format version {version}, not 1.0 or 2.0")
-        if not isinstance(shape, tuple) or not all(type(n) is int and n >= 0 for n in shape):
-            raise CheckpointError(where, f"{what} has shape {_short(shape)}, not a tuple of sizes")
-        if type(fortran_order) is not bool:
-            raise CheckpointError(where, f"{what} has a fortran_order of {_short(fortran_order)}")
-        if dtype.hasobject:
-            raise CheckpointError(where, f"{what} holds Python objects (dtype {dtype}), which acarray.load "
-                                         "refuses: reading them would need pickle")
-        if dtype.fields is not None or dtype.newbyteorder("=") not in _DTYPES:
-            raise CheckpointError(where, f"{what} has dtype {dtype}, not one of {_DTYPE_NAMES}")
+        shape, fortran_order, dtype = _read_npy_header(f, info.file_size, where, what)
         count = 1
         for n in shape:
             count *= n
@@ -257,9 +307,13 @@ def _check_tree(tree, where) -> set:
     return names
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 3, 8, 4, 60, 60
+
+
 def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A bounded repr of a value from the file (which may be long or deeply nested)."""
+    return _REPR.repr(value)
 
 
 def _build(node, arrays: dict, convert):
@@ -282,6 +336,14 @@ def _read_checkpoint(f, size: int, where):
         if len(set(names)) != len(names):
             repeated = sorted({n for n in names if names.count(n) > 1})
             raise CheckpointError(where, f"the archive has several entries named {', '.join(repeated)}")
+        end = archive_size = size
+        for info in sorted(infos, key=lambda i: i.header_offset, reverse=True):
+            # A local header takes at least 30 bytes; entries that overlap could make the arrays
+            # read from the archive add up to more than the file holds.
+            if info.header_offset < 0 or info.header_offset + 30 + info.compress_size > end:
+                raise CheckpointError(where, f"the archive's entry {info.filename!r} overlaps the next entry "
+                                             f"or runs past the end of the file ({archive_size} bytes)")
+            end = info.header_offset
         entries = {}
         for info in infos:
             if not info.filename.endswith(".npy"):
@@ -318,8 +380,8 @@ def load(path, backend=None, device=None):
     back as the types ``save`` stored.
 
     The file is checked completely before anything is returned: it must be a regular file
-    holding an uncompressed zip archive whose entries all pass their CRC-32 check and are
-    ``.npy`` arrays without duplicate names; the tree entry must be UTF-8 JSON in this format,
+    holding an uncompressed zip archive whose entries all pass their CRC-32 check, do not
+    overlap, have distinct names and are ``.npy`` arrays; the tree entry must be UTF-8 JSON in this format,
     nested at most :data:`MAX_DEPTH` deep, refer to arrays that exist and to all of them; each
     array must have one of the dtypes ``save`` writes and exactly the bytes its shape needs.
     Nothing is unpickled, and no array is allocated larger than the bytes the file holds for it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 import tracemalloc
 import warnings
 import zipfile
@@ -96,6 +97,8 @@ def test_the_error_names_the_file_and_the_fault(tmp_path):
     assert error.path == os.fspath(tmp_path / "notes.txt")
     assert "not a zip archive" in error.reason
     assert acarray.serialization.CheckpointError is CheckpointError
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), again.path, again.reason, str(again)) == (CheckpointError, error.path, error.reason, str(error))
 
 
 def test_plain_npy_file(tmp_path):
@@ -179,6 +182,17 @@ def test_duplicate_entry_names(tmp_path):
     _refused(path, "several entries named a0.npy")
 
 
+def test_entries_that_overlap(tmp_path):
+    path = _zip(tmp_path / "overlap.npz", [("a0.npy", _npy(np.ones(2))), (f"{TREE}.npy", _npy(_tree({"array": "a0"})))])
+    data = bytearray(path.read_bytes())
+    record = data.index(b"PK\x01\x02")  # a0's record in the central directory: its sizes at +20 and +24
+    for at in (record + 20, record + 24):
+        size = int.from_bytes(data[at:at + 4], "little")
+        data[at:at + 4] = (size + 40).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    _refused(path, "entry 'a0.npy' overlaps the next entry")
+
+
 def test_missing_tree_entry_and_foreign_entries(tmp_path):
     _refused(_zip(tmp_path / "none.npz", [("a0.npy", _npy(np.ones(2)))]), "no __acarray_tree__ entry")
     _refused(_zip(tmp_path / "empty.npz", []), "no __acarray_tree__ entry")
@@ -187,8 +201,8 @@ def test_missing_tree_entry_and_foreign_entries(tmp_path):
 
 
 def test_entry_that_is_not_npy(tmp_path):
-    path = _zip(tmp_path / "bad.npz", [(f"{TREE}.npy", _npy(_tree({"array": "a0"}))), ("a0.npy", b"not npy")])
-    _refused(path, "is damaged")
+    path = _zip(tmp_path / "bad.npz", [(f"{TREE}.npy", _npy(_tree({"array": "a0"}))), ("a0.npy", b"not an npy array")])
+    _refused(path, "'a0' is not an .npy array")
     version3 = bytearray(_npy(np.ones(2)))
     version3[6] = 3
     path = _zip(tmp_path / "v3.npz", [(f"{TREE}.npy", _npy(_tree({"array": "a0"}))), ("a0.npy", bytes(version3))])
@@ -309,14 +323,33 @@ def test_shapes_that_do_not_match_the_bytes(tmp_path, shape, data, match):
     _refused(path, match)
 
 
-def test_headers_numpy_would_not_write(tmp_path):
-    for header in ({"descr": "<f8", "fortran_order": 1, "shape": (1,)},
-                   {"descr": "<f8", "fortran_order": False, "shape": [1]},
-                   {"descr": "<f8", "fortran_order": False, "shape": (True,)},
-                   {"descr": "<f8", "fortran_order": False, "shape": (1.0,)},
-                   {"descr": "nonsense", "fortran_order": False, "shape": (1,)},
-                   {"descr": "<f8", "shape": (1,)}):
-        _refused(_one_array(tmp_path, _npy(header=header, data=np.ones(1).tobytes())), "damaged|shape|fortran_order")
+@pytest.mark.parametrize("header, match", [
+    ({"descr": "<f8", "fortran_order": 1, "shape": (1,)}, "fortran_order of 1"),
+    ({"descr": "<f8", "fortran_order": False, "shape": [1]}, r"shape \[1\], not a tuple of sizes"),
+    ({"descr": "<f8", "fortran_order": False, "shape": (True,)}, "not a tuple of sizes"),
+    ({"descr": "<f8", "fortran_order": False, "shape": (1.0,)}, "not a tuple of sizes"),
+    ({"descr": "nonsense", "fortran_order": False, "shape": (1,)}, "has dtype 'nonsense', not one of"),
+    ({"descr": 8, "fortran_order": False, "shape": (1,)}, "has dtype 8, not one of"),
+    ({"descr": "<f8", "shape": (1,)}, "not a dict of descr, shape and fortran_order"),
+    ({"descr": "<f8", "fortran_order": False, "shape": (1,), "extra": 0}, "not a dict of descr"),
+    ("__import__('os').system('false')", "not a dict literal"),
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (1,)", "not a dict literal"),
+    ("(" * 500 + ")" * 500, "not a dict literal"),
+    ([1, 2], "not a dict of descr"),
+])
+def test_npy_headers_numpy_would_not_write(tmp_path, header, match):
+    npy = _npy(header=header, data=np.ones(1).tobytes())
+    if isinstance(header, str):  # the literal text itself
+        text = header.encode("latin1") + b"\n"
+        npy = b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + np.ones(1).tobytes()
+    _refused(_one_array(tmp_path, npy), match)
+
+
+def test_npy_header_lengths_past_the_entry(tmp_path):
+    npy = b"\x93NUMPY\x02\x00" + (2**31).to_bytes(4, "little") + b"{}"
+    _refused(_one_array(tmp_path, npy), "declares a 2147483648-byte .npy header")
+    _refused(_one_array(tmp_path, b"\x93NUMPY\x01\x00\x40\x00{'descr'"), "declares a 64-byte .npy header in an entry of 18")
+    _refused(_one_array(tmp_path, b"\x93NUMPY\x01"), "ends inside its .npy header")
 
 
 @pytest.mark.parametrize("array", [
@@ -334,8 +367,6 @@ def test_dtypes_it_does_not_store(tmp_path, array):
 
 
 def test_object_arrays_are_refused_before_any_unpickling(tmp_path, monkeypatch):
-    import pickle
-
     def no_unpickling(*args, **kwargs):
         raise AssertionError("load unpickled")
 
