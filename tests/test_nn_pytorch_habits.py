@@ -451,3 +451,17 @@ def test_optimizers_take_named_parameters_and_key_their_state_by_parameter():
     assert model.weight in opt.state and opt.state[model.weight]["exp_avg"].shape == (2, 4)
     assert list(opt.state) == model.parameters()
     assert opt.step(lambda: 1.5) == 1.5  # a closure's loss is returned
+
+
+def test_next_of_parameters_and_torch_options_this_optimizer_lacks():
+    model = nn.Linear(4, 2)
+    assert next(model.parameters()) is model.weight and next(iter(model.buffers()), None) is None
+    w, tw = _adam_pair()
+    for ours, theirs, message in [
+        (optim.Adam([w]), torch.optim.Adam([tw], amsgrad=True), "sets amsgrad=True, which Adam does not implement"),
+        (optim.SGD([w]), torch.optim.SGD([tw], maximize=True), "sets maximize=True, which SGD does not implement"),
+        (optim.Adam([w]), torch.optim.AdamW([tw]), "decoupled_weight_decay=True; load it into AdamW"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            ours.load_state_dict(theirs.state_dict())
+    optim.AdamW([w]).load_state_dict(torch.optim.AdamW([tw]).state_dict())

@@ -15,10 +15,11 @@ from .layers.embedding import Embedding
 from .layers.linear import Flatten, Identity, Linear
 from .layers.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .layers.recurrent import GRU, LSTM, RNN
-from .module import Buffer, Module, ModuleList, Parameter, Sequential
+from .module import Buffer, IncompatibleKeys, Module, ModuleList, Parameter, Sequential, StateDictKeyError
 
 __all__ = [
     "functional", "init", "utils", "ShapeError", "Module", "Parameter", "Buffer", "Sequential", "ModuleList",
+    "IncompatibleKeys", "StateDictKeyError",
     "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Embedding", "RNN", "LSTM", "GRU",
     "MultiHeadAttention", "ReLU", "LeakyReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",

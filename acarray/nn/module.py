@@ -75,6 +75,20 @@ def dtype_name(t) -> str:
     raise TypeError(f"dtype {t.dtype} has no array API name")
 
 
+class TensorList(list):
+    """The list ``parameters()`` and ``buffers()`` return; ``next()`` also walks it, as it would
+    PyTorch's generators (``next(model.parameters())``)."""
+
+    __slots__ = ("_next",)
+
+    def __next__(self):
+        i = getattr(self, "_next", 0)
+        if i >= len(self):
+            raise StopIteration
+        self._next = i + 1
+        return self[i]
+
+
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     """What ``load_state_dict`` returns: the keys the state dict lacked and the keys nothing took
     (PyTorch's ``_IncompatibleKeys``; both lists are empty after a strict load)."""
@@ -256,15 +270,15 @@ class Module:
         """(dotted name, Parameter) pairs; a shared parameter once, under its first name, unless ``remove_duplicate=False``."""
         return self._named_tensors(Parameter, prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse: bool = True) -> list:
-        """Every parameter once (shared ones are not repeated)."""
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+    def parameters(self, recurse: bool = True) -> TensorList:
+        """Every parameter once (shared ones are not repeated), as a list that ``next()`` also walks."""
+        return TensorList(p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
         return self._named_tensors(Buffer, prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse: bool = True) -> list:
-        return [b for _, b in self.named_buffers(recurse=recurse)]
+    def buffers(self, recurse: bool = True) -> TensorList:
+        return TensorList(b for _, b in self.named_buffers(recurse=recurse))
 
     # -- modes and gradients ------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from ..nn.module import Parameter, _is_array, _kind, array_like, clear_grad
 
 # Entries of a param group that are not options.
 _NOT_OPTIONS = ("params", "param_names")
+# PyTorch options that change the update and are not implemented here: refused when a loaded group turns them on.
+_UNSUPPORTED = ("maximize", "amsgrad", "centered")
 
 
 class ParamState(MutableMapping):
@@ -248,7 +250,15 @@ class Optimizer:
                                  f"this optimizer's has {len(mine['params'])}")
             id_map.update(zip(indices, mine["params"]))
         new_groups = []
-        for mine, saved in zip(self.param_groups, groups):
+        for i, (mine, saved) in enumerate(zip(self.param_groups, groups)):
+            for k in _UNSUPPORTED:
+                if k not in self.defaults and saved.get(k):
+                    raise ValueError(f"{who}: parameter group {i} sets {k}={saved[k]!r}, which "
+                                     f"{type(self).__name__} does not implement")
+            decoupled = getattr(self, "decoupled", None)
+            if decoupled is not None and "decoupled_weight_decay" in saved and bool(saved["decoupled_weight_decay"]) != decoupled:
+                raise ValueError(f"{who}: parameter group {i} was saved with decoupled_weight_decay="
+                                 f"{saved['decoupled_weight_decay']!r}; load it into {'Adam' if decoupled else 'AdamW'}")
             group = {**mine, **{k: _option(v) for k, v in saved.items() if k not in _NOT_OPTIONS}}
             self.check(group)
             new_groups.append(group)
