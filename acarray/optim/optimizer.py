@@ -3,8 +3,9 @@
 Updates work on the backend arrays, so nothing they do is recorded, with the
 backend's own in-place operators (``p.data -= ...``): in place on NumPy, PyTorch, CuPy and
 array-api-strict, and a rebinding to the new array on JAX, whose arrays are
-immutable.  Gradients are only read, never written: ``.grad`` may be a view
-shared with other tensors.  ``step()`` reads each parameter's ``.grad`` when it
+immutable.  ``step()`` only reads gradients, never writes them (``.grad`` may be a view
+shared with other tensors; ``zero_grad(set_to_none=False)`` zeroes it in place where it is
+writable and replaces it otherwise).  ``step()`` reads each parameter's ``.grad`` when it
 runs, so changes made to it after ``backward()`` (``p.grad *= s``, ``p.grad[m] = 0``,
 clipping) are what the update uses.
 
