@@ -110,14 +110,35 @@ def _zero(xp, g, *_):
     return xp.zeros_like(g)
 
 
-def _log(xp, x):
-    """Natural log of an array or a Python scalar; 0 maps to 1 so that 0 * log(0) gives 0
-    (a complex scalar takes the principal branch, a negative real one gives NaN as the array would)."""
-    if isinstance(x, complex):
-        return cmath.log(x) if x != 0 else 0j
-    if isinstance(x, (int, float)):
-        return math.log(x) if x > 0 else 0.0 if x == 0 else math.nan
-    return xp.log(xp.where(x == 0, xp.ones_like(x), x))
+def _pow_base_rule(xp, g, a, b, y):
+    """Gradient of a ** b in a, g * b * a ** (b - 1); 0 where b == 0 (where a ** -1 is inf or NaN:
+    a is 0 or NaN), as in PyTorch.  The exponent is fixed on b's shape: a ** 0 is 1 for every a
+    (so at b == 0 this rule's own derivative in b is not the true one, 1 / a, as in PyTorch)."""
+    if isinstance(b, (int, float, complex)):
+        e = 0 if b == 0 else b - 1
+    else:
+        e = xp.where(b == 0, xp.zeros_like(b), b - 1)
+    return g * (b * a ** e)  # b * a ** e first: b huge and a ** e 0 give 0, not inf * 0
+
+
+def _pow_exponent_rule(xp, g, a, b, y):
+    """Gradient of a ** b in b, g * a ** b * log(a); 0 where a == 0 and b >= 0 (the limit from
+    b's side: a ** b stays 0 or 1 there), as in PyTorch; where b < 0 it is infinite."""
+    if isinstance(a, (int, float, complex)):
+        if a != 0:  # a negative real base gives NaN, as the array would
+            return g * y * (cmath.log(a) if isinstance(a, complex) else math.log(a) if a > 0 else math.nan)
+        return xp.where(_nonnegative(xp, b), xp.zeros_like(g), g * y * -math.inf)
+    if isinstance(b, (int, float, complex)):
+        return g * y * xp.log(xp.where(a == 0, xp.ones_like(a), a)) if b.real >= 0 and b.imag == 0 else g * y * xp.log(a)
+    safe = xp.where((a == 0) & _nonnegative(xp, b), xp.ones_like(a), a)
+    return g * y * xp.log(safe)
+
+
+def _nonnegative(xp, b):
+    """Whether array b is real and >= 0 (complex: its imaginary part is 0)."""
+    if is_complex(b):
+        return (xp.imag(b) == 0) & (xp.real(b) >= 0)
+    return b >= 0
 
 
 # name -> (what the rule reads: "x", "y" or "xy"; rule(xp, g, x, y)) for the holomorphic unary
@@ -181,27 +202,33 @@ def _min_weight(xp, g, x1, x2):
     return xp.astype(x1 < x2, g.dtype) + 0.5 * xp.astype(x1 == x2, g.dtype)
 
 
+def _atan2_rule(xp, g, c, a, b):
+    """g * c / (a * a + b * b), a share of atan2(a, b)'s gradient; 0 where the denominator is 0
+    (at a == b == 0, and where it underflows), as in PyTorch."""
+    d = a * a + b * b
+    return xp.where(d == 0, xp.zeros_like(g), g * c / d)
+
+
+def _logaddexp_rule(xp, g, a, b, y):
+    """g / (1 + exp(b - a)), the gradient of logaddexp(a, b) in a: 1 beside -inf or where a is
+    +inf and b is not; where a and b are the same infinity, g / 2 (they share it, as at every tie)."""
+    t = b - a
+    return g / (1 + xp.exp(xp.where(t != t, xp.zeros_like(t), t)))
+
+
 # name -> (what the rules read, rule for x1, rule for x2)
 BINARY_RULES = {
     "add": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: g),
     "subtract": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g),
     "multiply": ("x", lambda xp, g, a, b, y: g * b, lambda xp, g, a, b, y: g * a),
     "divide": ("xy", lambda xp, g, a, b, y: g / b, lambda xp, g, a, b, y: -g * y / b),
-    "pow": (
-        "xy",
-        lambda xp, g, a, b, y: g * b * a ** (b - 1),
-        lambda xp, g, a, b, y: g * y * _log(xp, a),
-    ),
-    "atan2": (
-        "x",
-        lambda xp, g, a, b, y: g * b / (a * a + b * b),
-        lambda xp, g, a, b, y: -g * a / (a * a + b * b),
-    ),
+    "pow": ("xy", _pow_base_rule, _pow_exponent_rule),
+    "atan2": ("x", lambda xp, g, a, b, y: _atan2_rule(xp, g, b, a, b), lambda xp, g, a, b, y: _atan2_rule(xp, -g, a, a, b)),
     "hypot": ("xy", lambda xp, g, a, b, y: g * a / y, lambda xp, g, a, b, y: g * b / y),
     "logaddexp": (
-        "xy",
-        lambda xp, g, a, b, y: g * xp.exp(a - y),
-        lambda xp, g, a, b, y: g * xp.exp(b - y),
+        "x",
+        lambda xp, g, a, b, y: _logaddexp_rule(xp, g, a, b, y),
+        lambda xp, g, a, b, y: _logaddexp_rule(xp, g, b, a, y),
     ),
     "maximum": (
         "x",
@@ -213,10 +240,12 @@ BINARY_RULES = {
         lambda xp, g, a, b, y: g * _min_weight(xp, g, a, b),
         lambda xp, g, a, b, y: g * _min_weight(xp, g, b, a),
     ),
-    "copysign": ("xy", lambda xp, g, a, b, y: xp.where(xp.signbit(a) == xp.signbit(y), g, -g), _zero),
+    # +-1 by the signs of x1 and the result, 0 at x1 == +-0 (the result is +-0 for both), as in PyTorch.
+    "copysign": ("xy", lambda xp, g, a, b, y: g * (xp.sign(a) * xp.sign(y)), _zero),
     "remainder": ("x", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g * xp.floor_divide(a, b)),
     "floor_divide": ("", _zero, _zero),
-    "nextafter": ("", lambda xp, g, a, b, y: g, _zero),
+    # 1, except where x1 == x2 and the result is x2 (PyTorch's choice: 0 there).
+    "nextafter": ("x", lambda xp, g, a, b, y: xp.where(a == b, xp.zeros_like(g), g), _zero),
 }
 
 NONDIFFERENTIABLE = (
@@ -418,10 +447,13 @@ class Clip(Op):
         if hi is not None:
             inside = xp.where(x <= hi, inside, zero)
         n = self.needs
+        if lo is None or hi is None:
+            return (inside, xp.where(x < lo, g, zero) if n[1] else None, xp.where(x > hi, g, zero) if n[2] else None)
+        # Both bounds: where min > max the result is max, and it takes the gradient (as in PyTorch).
         return (
             inside,
-            xp.where(x < lo, g, zero) if n[1] else None,
-            xp.where(x > hi, g, zero) if n[2] else None,
+            xp.where((x < lo) & (lo < hi), g, zero) if n[1] else None,
+            xp.where((x > hi) | (lo > hi), g, zero) if n[2] else None,
         )
 
 

@@ -100,11 +100,15 @@ class Var(Reduction):
 
 
 class Std(Var):
+    """Standard deviation; where it is 0 (one element, or all equal) its gradient is taken to be 0,
+    as in PyTorch (the centered values are 0 there, and 0 / 0 would give NaN)."""
+
     fname = "std"
     saves_output = True
 
     def backward(self, xp, g, inputs, out):
-        return (self.expand(xp, g / out) * self.centered(xp, inputs[0]),)
+        scale = xp.where(out == 0, xp.zeros_like(out), g / out)  # of the reduced shape
+        return (self.expand(xp, scale) * self.centered(xp, inputs[0]),)
 
 
 def _move_to_end(xp, x, axes):
@@ -197,7 +201,8 @@ class CumulativeSum(Cumulative):
 class CumulativeProd(Cumulative):
     """Cumulative product.  Its gradient divides by x when no element is zero or nearly so
     (relative to the largest; dividing by tiny elements ruins second derivatives); otherwise
-    it runs the exact recurrence along the axis (the check forces computation on lazy backends)."""
+    it runs the exact recurrence along the axis (the check forces computation on lazy backends;
+    NaN and infinite elements take the recurrence too)."""
 
     fname = "cumulative_prod"
     saves_inputs = saves_output = True
@@ -207,7 +212,7 @@ class CumulativeProd(Cumulative):
         g = self.trimmed(xp, g)
         y = self.trimmed(xp, out)
         size = xp.abs(x)
-        if x.shape[self.axis] == 0 or not bool(xp.any(size <= 1e-8 * xp.max(size))):
+        if x.shape[self.axis] == 0 or bool(xp.all(size > 1e-8 * xp.max(size))):
             return (self.reverse_cumsum(xp, g * cj(xp, y)) / cj(xp, x),)
         # s_k = g_k + x_{k+1} s_{k+1}; grad_k = s_k * prod(x_j, j < k)
         ax = self.axis

@@ -135,6 +135,13 @@ def _at_zero(xp, x, value, elsewhere):
     return xp.where(x == 0, xp.full_like(x, value), elsewhere)
 
 
+def _near_zero(xp, x, value, elsewhere):
+    """``value`` where ``x * x`` is 0 (x is 0 or so small that dividing by it loses the result),
+    else ``elsewhere(s)``, with ``s`` x with those elements replaced by ones."""
+    tiny = x * x == 0
+    return xp.where(tiny, xp.full_like(x, value), elsewhere(xp.where(tiny, xp.ones_like(x), x)))
+
+
 # name -> (what the rule reads: "x", "y" or "xy"; rule(xp, g, x, y) = g * f'(x)), real functions
 UNARY_RULES = {
     "erf": ("x", lambda xp, g, x, y: g * (2 / math.sqrt(math.pi)) * xp.exp(-(x * x))),
@@ -151,13 +158,14 @@ UNARY_RULES = {
     "entr": ("x", lambda xp, g, x, y: g * -(xp.log(x) + 1)),
     "i0": ("x", lambda xp, g, x, y: g * special_of(xp).i1(x)),
     "i0e": ("xy", lambda xp, g, x, y: g * (special_of(xp).i1e(x) - xp.sign(x) * y)),
+    # i1(x) / x is 1/2 where x * x underflows (x == 0 included): no subnormal division.
     "i1": (
         "xy",
-        lambda xp, g, x, y: g * _at_zero(xp, x, 0.5, special_of(xp).i0(x) - y / _safe(xp, x)),
+        lambda xp, g, x, y: g * _near_zero(xp, x, 0.5, lambda s: special_of(xp).i0(x) - y / s),
     ),
     "i1e": (
         "xy",
-        lambda xp, g, x, y: g * _at_zero(xp, x, 0.5, special_of(xp).i0e(x) - y * (xp.sign(x) + 1 / _safe(xp, x))),
+        lambda xp, g, x, y: g * _near_zero(xp, x, 0.5, lambda s: special_of(xp).i0e(x) - y * (xp.sign(x) + 1 / s)),
     ),
     "sinc": ("xy", lambda xp, g, x, y: g * _at_zero(xp, x, 0.0, (xp.cos(math.pi * x) - y) / _safe(xp, x))),
 }
@@ -165,6 +173,22 @@ UNARY_RULES = {
 
 def _nonzero(xp, a):
     return xp.astype(a != 0, a.dtype)
+
+
+def _kl_div_x_rule(xp, g, a, b, y):
+    """g * log(x / y), the gradient of kl_div(x, y) in x; 0 where x == 0 (log(1) of ones put
+    in place of x and y there, so that the rule's own derivatives stay finite)."""
+    zero = a == 0
+    one = xp.ones_like(a)
+    b = xp.full_like(a, b) if isinstance(b, _SCALARS) else b
+    return g * xp.log(xp.where(zero, one, a) / xp.where(zero, one, b))
+
+
+def _kl_div_y_rule(xp, g, a, b, y):
+    """g * (1 - x / y), the gradient of kl_div(x, y) in y; g where x == 0 (kl_div(0, y) = y), y == 0 included."""
+    if isinstance(a, _SCALARS):
+        return g if a == 0 else g * (1 - a / b)
+    return g * xp.where(a == 0, xp.ones_like(a), 1 - a / b)
 
 
 def _no_gradient(name, what):
@@ -186,22 +210,24 @@ def _gamma_density(xp, a, x):
 
 # name -> (what the rules read, rule for the first argument, rule for the second)
 BINARY_RULES = {
-    # d/dx x log(y) is log(y), and 0 where x == 0 (so xlogy(0, 0) = 0 has gradient 0 in x).
+    # d/dx x log(y) is log(y), x == 0 included; 0 where x == 0 and y <= 0 (so xlogy(0, 0) = 0 has
+    # gradient 0 in x), as in PyTorch.
     "xlogy": (
         "x",
-        lambda xp, g, a, b, y: g * special_of(xp).xlogy(_nonzero(xp, a), b),
+        lambda xp, g, a, b, y: g * special_of(xp).xlogy(xp.astype((a != 0) | (b > 0), a.dtype), b),
         lambda xp, g, a, b, y: g * a / b,
     ),
     "xlog1py": (
         "x",
-        lambda xp, g, a, b, y: g * special_of(xp).xlog1py(_nonzero(xp, a), b),
+        lambda xp, g, a, b, y: g * special_of(xp).xlog1py(xp.astype((a != 0) | (b > -1), a.dtype), b),
         lambda xp, g, a, b, y: g * a / (1 + b),
     ),
-    # x log(x / y) - x + y; at x == 0 the gradient in x is taken to be 0 (like xlogy's).
+    # x log(x / y) - x + y; at x == 0 the gradient in x is taken to be 0 (like xlogy's), and the
+    # one in y is 1 (kl_div(0, y) = y), y == 0 included.
     "kl_div": (
         "x",
-        lambda xp, g, a, b, y: g * special_of(xp).xlogy(_nonzero(xp, a), a / b),
-        lambda xp, g, a, b, y: g * (1 - a / b),
+        _kl_div_x_rule,
+        _kl_div_y_rule,
     ),
     # Regularized incomplete gamma functions, differentiable in x (not in the shape a).
     "gammainc": ("x", _no_gradient("gammainc", "a shape parameter"), lambda xp, g, a, x, y: g * _gamma_density(xp, a, x)),
