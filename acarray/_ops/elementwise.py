@@ -10,7 +10,6 @@ convention).  Broadcasting is undone by the engine, never by a rule.
 
 from __future__ import annotations
 
-import cmath
 import math
 
 from .. import _grad_mode
@@ -115,7 +114,11 @@ def _pow_base_rule(xp, g, a, b, y):
     a is 0 or NaN), as in PyTorch.  The exponent is fixed on b's shape: a ** 0 is 1 for every a
     (so at b == 0 this rule's own derivative in b is not the true one, 1 / a, as in PyTorch)."""
     if isinstance(b, (int, float, complex)):
-        e = 0 if b == 0 else b - 1
+        if b == 0:
+            return xp.zeros_like(g)
+        if g.dtype == a.dtype:  # b - 1 in the result's dtype, as for the 0-d array the fast path may pass
+            b = xp.asarray(b, dtype=a.dtype, device=a.device)
+        e = b - 1
     else:
         e = xp.where(b == 0, xp.zeros_like(b), b - 1)
     return g * (b * a ** e)  # b * a ** e first: b huge and a ** e 0 give 0, not inf * 0
@@ -125,8 +128,8 @@ def _pow_exponent_rule(xp, g, a, b, y):
     """Gradient of a ** b in b, g * a ** b * log(a); 0 where a == 0 and b >= 0 (the limit from
     b's side: a ** b stays 0 or 1 there), as in PyTorch; where b < 0 it is infinite."""
     if isinstance(a, (int, float, complex)):
-        if a != 0:  # a negative real base gives NaN, as the array would
-            return g * y * (cmath.log(a) if isinstance(a, complex) else math.log(a) if a > 0 else math.nan)
+        if a != 0:  # in the result's dtype, as for the 0-d array the fast path may pass instead
+            return g * y * xp.log(xp.full_like(y, a))
         return xp.where(_nonnegative(xp, b), xp.zeros_like(g), g * y * -math.inf)
     if isinstance(b, (int, float, complex)):
         return g * y * xp.log(xp.where(a == 0, xp.ones_like(a), a)) if b.real >= 0 and b.imag == 0 else g * y * xp.log(a)
