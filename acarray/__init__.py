@@ -16,10 +16,11 @@ from . import autograd
 from ._autograd import Op
 from ._backend import BACKEND_NAMES, Backend, backend_named, default_backend_name
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad
+from ._ops.arguments import AxisError
 from ._tensor import Tensor
 from .autograd import grad_of as grad
 from .autograd import value_and_grad, vjp
-from .serialization import load, save
+from .serialization import CheckpointError, load, save
 
 __version__ = "0.1.0"
 

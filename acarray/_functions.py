@@ -9,11 +9,13 @@ from __future__ import annotations
 import sys
 from collections import namedtuple as _namedtuple
 
+from ._ops import indexing as _indexing
+from ._ops.arguments import check_key, checked
 from ._ops.common import passthrough
 from ._ops.creation import to_device
 from ._ops.elementwise import FUNCTIONS as _ELEMENTWISE
 from ._ops.elementwise import astype, clip, where
-from ._ops.indexing import getitem, setitem, take, take_along_axis
+from ._ops.indexing import take, take_along_axis
 from ._ops.linalg import matmul, tensordot, vecdot
 from ._ops.manipulation import (
     broadcast_arrays,
@@ -95,12 +97,26 @@ def sort(x, /, *, axis=-1, descending=False, stable=True):
     return take_along_axis(x, argsort(x, axis=axis, descending=descending, stable=stable), axis=axis)
 
 
+def getitem(x, key):
+    """``x[key]``, the key checked first (see :func:`check_key`)."""
+    check_key(key, x.shape)
+    return _indexing.getitem(x, key)
+
+
+def setitem(x, key, value):
+    """``x[key] = value``, the key checked first."""
+    check_key(key, x.shape)
+    _indexing.setitem(x, key, value)
+
+
+_NOT_EXPORTED = ("annotations", "passthrough", "getitem", "setitem", "sys", "check_key", "checked")
 SHARED = {
     name: obj
     for name, obj in dict(globals()).items()
-    if callable(obj) and not name.startswith("_") and name not in ("annotations", "passthrough", "getitem", "setitem", "sys")
+    if callable(obj) and not name.startswith("_") and name not in _NOT_EXPORTED
 }
 SHARED.update(_ELEMENTWISE)
+SHARED = {name: checked(name, fn) for name, fn in SHARED.items()}
 
 from ._tensor import install_operators  # noqa: E402
 

@@ -13,6 +13,7 @@ import types
 
 from ._functions import SHARED
 from ._grad_mode import enable_grad, no_grad
+from ._ops.arguments import checked
 from ._ops.creation import bound_functions
 from ._ops.fft import FFT_FUNCTIONS
 from ._ops.linalg import __all_linalg__ as LINALG
@@ -37,6 +38,7 @@ def namespace_for(b) -> types.ModuleType:
     name = f"acarray.{b.name}"
     bound = bound_functions(b)
     fft_creation = bound.pop("fft_creation")
+    bound = {n: checked(n, f) for n, f in bound.items()}
     members = dict(SHARED)
     members.update(bound)
     members.update({d: getattr(b.xp, d) for d in DTYPES if hasattr(b.xp, d)})
@@ -49,8 +51,10 @@ def namespace_for(b) -> types.ModuleType:
         enable_grad=enable_grad,
         backend=b,
     )
-    linalg = _module(f"{name}.linalg", "The linalg extension, differentiable.", dict(LINALG))
-    fft = _module(f"{name}.fft", "The fft extension, differentiable.", {**FFT_FUNCTIONS, **fft_creation})
+    linalg = _module(f"{name}.linalg", "The linalg extension, differentiable.",
+                     {n: checked(f"linalg.{n}", f) for n, f in LINALG.items()})
+    fft = _module(f"{name}.fft", "The fft extension, differentiable.",
+                  {n: checked(f"fft.{n}", f) for n, f in {**FFT_FUNCTIONS, **fft_creation}.items()})
     special = _module(f"{name}.special", "Special functions (SciPy's names), differentiable.", dict(SPECIAL))
     members.update(linalg=linalg, fft=fft, special=special)
     ns = _module(name, f"acarray's differentiable array API namespace on {b.name}.", members)

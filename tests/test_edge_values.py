@@ -255,6 +255,14 @@ def _binary_cases(name, second=True, tol=1e-9, grid=PAIR):
              Case("broadcast", lambda s, f: f(s.t(grid[:, None]), s.t(grid[None, 3:9])), second, tol)]
     if name == "pow":  # its rule in a is set to 0 at b == 0, so its derivative in b is not compared there
         cases.append(Case("pairs, b != 0", lambda s, f: f(s.t(a[b != 0]), s.t(b[b != 0])), second, tol))
+    if name == "nextafter":  # at a == b PyTorch's gradient in a is 0, acarray's 1 (see test_nextafter_at_a_tie)
+        keep = a != b
+        cases = [Case("pairs, a != b", lambda s, f: f(s.t(a[keep]), s.t(b[keep])), second, tol)]
+        for v in SCALARS:
+            x = grid[grid != v]  # -0.0 == 0.0 is a tie too
+            cases.append(Case(f"x, {v}", lambda s, f, v=v, x=x: f(s.t(x), v), second, tol))
+            cases.append(Case(f"{v}, x", lambda s, f, v=v, x=x: f(v, s.t(x)), second, tol))
+        return cases
     for v in SCALARS:
         if not np.signbit(grid).any() and not (v >= 0 and math.copysign(1, v) > 0):
             continue
@@ -538,3 +546,15 @@ def test_edge_values_match_torch(name, xp):
         pytest.fail(f"{name} has no edge cases in tests/test_edge_values.py")
     for case in CASES[name]():
         _run(xp, name, case)
+
+
+def test_nextafter_at_a_tie_has_the_derivative_of_its_neighbourhood(xp):
+    # nextafter(a, b) is a within one ulp for every b: finite differences in a give 1, also at a == b
+    a = xp.asarray(xp.asarray(np.array([0.0, 1.0, -2.5]))).requires_grad_()
+    b = xp.asarray(xp.asarray(np.array([0.0, 1.0, -2.5]))).requires_grad_()
+    acarray.sum(xp.nextafter(a, b)).backward()
+    h = 1e-6
+    base = np.array([0.0, 1.0, -2.5])
+    fd = (np.nextafter(base + h, base) - np.nextafter(base - h, base)) / (2 * h)
+    np.testing.assert_allclose(to_numpy(a.grad), fd, rtol=1e-6)
+    np.testing.assert_array_equal(to_numpy(b.grad), [0.0, 0.0, 0.0])

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import array_api_compat as compat
+
 from .._autograd import resolve
 from .._backend import backend_of
 from .._tensor import Tensor, _scalar_types
+
+
+def device_of(a):
+    """The device of an array or a Tensor (Dask's arrays have no ``device`` attribute)."""
+    return a.device if isinstance(a, Tensor) else compat.device(a)
 
 
 def unwrap(value):

@@ -17,7 +17,7 @@ from .._autograd import Op, apply, output
 from .._backend import backend_of
 from .._grad_mode import state as _grad_state
 from .._tensor import Tensor
-from .common import cj, is_complex, public
+from .common import cj, device_of, is_complex, public
 from .dtype_rules import require, require_promotable
 
 
@@ -116,11 +116,17 @@ def _pow_base_rule(xp, g, a, b, y):
     if isinstance(b, (int, float, complex)):
         if b == 0:
             return xp.zeros_like(g)
+        if b == 1:
+            return g  # not g * a ** 0: a complex 0 ** 0 is NaN on PyTorch
         if g.dtype == a.dtype:  # b - 1 in the result's dtype, as for the 0-d array the fast path may pass
-            b = xp.asarray(b, dtype=a.dtype, device=a.device)
+            b = xp.asarray(b, dtype=a.dtype, device=device_of(a))
         e = b - 1
     else:
-        e = xp.where(b == 0, xp.zeros_like(b), b - 1)
+        # b - 1 is replaced by 1 where b is 0, and where a is 0 and b is 1 (a complex 0 ** 0 is NaN on
+        # PyTorch); the factor is then set to 0 and 1 there
+        zero, tie = b == 0, (a == 0) & (b == 1)
+        d = b * a ** xp.where(zero | tie, xp.ones_like(b), b - 1)
+        return g * xp.where(zero, xp.zeros_like(d), xp.where(tie, xp.ones_like(d), d))
     return g * (b * a ** e)  # b * a ** e first: b huge and a ** e 0 give 0, not inf * 0
 
 
@@ -247,8 +253,9 @@ BINARY_RULES = {
     "copysign": ("xy", lambda xp, g, a, b, y: g * (xp.sign(a) * xp.sign(y)), _zero),
     "remainder": ("x", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g * xp.floor_divide(a, b)),
     "floor_divide": ("", _zero, _zero),
-    # 1, except where x1 == x2 and the result is x2 (PyTorch's choice: 0 there).
-    "nextafter": ("x", lambda xp, g, a, b, y: xp.where(a == b, xp.zeros_like(g), g), _zero),
+    # nextafter(x1, x2) is x1 within one ulp, so 1 in x1 everywhere: also at x1 == x2, where the
+    # result is x2 (== x1) and PyTorch gives 0; finite differences give 1 there.
+    "nextafter": ("", lambda xp, g, a, b, y: g, _zero),
 }
 
 NONDIFFERENTIABLE = (

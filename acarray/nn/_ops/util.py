@@ -6,17 +6,12 @@ pass is being recorded (``create_graph=True``); these helpers accept either.
 
 from __future__ import annotations
 
-import array_api_compat as compat
-
 from ..._backend import backend_for_namespace
+from ..._ops.common import device_of  # noqa: F401  (the fused ops import it from here)
 from ..._tensor import Tensor
 
 # Backends whose basic indexing returns views that can be updated in place.
 _VIEW_BACKENDS = ("numpy", "torch", "cupy")
-
-
-def device_of(a):
-    return a.device if isinstance(a, Tensor) else compat.device(a)
 
 
 def put(xp, arr, key, value):
