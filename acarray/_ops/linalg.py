@@ -561,13 +561,24 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     return expand_dims(r, axis=(-2, -1)) if keepdims else r
 
 
+class Identities(Op):
+    """Identity matrices of ``x``'s shape (``matrix_power(x, 0)``): a function of ``x`` whose
+    gradient is zero, so the result stays in the graph as PyTorch's does."""
+
+    def forward(self, xp, x):
+        eye = xp.eye(x.shape[-1], dtype=x.dtype, device=compat.device(x))
+        return xp.asarray(xp.broadcast_to(eye, tuple(x.shape)), copy=True)
+
+    def backward(self, xp, g, inputs, out):
+        return (xp.zeros_like(g),)
+
+
 def matrix_power(x, n, /):
     """``x`` multiplied by itself ``n`` times (negative ``n`` inverts first)."""
     if not isinstance(n, int):
         raise TypeError("matrix_power needs an integer power")
     if n < 0:
         x, n = inv(x), -n
-    ns = backend_in([x]).ns
     result = None
     base = x
     while n:
@@ -577,8 +588,7 @@ def matrix_power(x, n, /):
         if n:
             base = matmul(base, base)
     if result is None:
-        eye = ns.eye(x.shape[-1], dtype=x.dtype, device=x.device)
-        return ns.broadcast_to(eye, tuple(x.shape))
+        return apply(Identities, x)
     return result
 
 
