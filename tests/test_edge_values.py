@@ -506,12 +506,14 @@ def _run(xp, name, case):
         _agree(f"{what}: second derivative in input {i}", h, th, max(case.tol, 1e-7), skips[i], atol=1e-7)
 
 
-@pytest.mark.xfail(strict=True, reason="linalg.vector_norm's rule for 0 < ord < 1 gives NaN at zero elements "
-                   "(PyTorch: 0 there)")
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_vector_norm_below_order_one_at_zero():
     xp = acarray.namespace("numpy")
-    for case in [Case("rows ord 0.5", lambda s, f: f(s.t(FINITE_ROWS), axis=1, ord=0.5)),
+    # second order beside 5e-324 and 1e300 overflows in both libraries (to NaN here, to a finite
+    # artefact of the order of operations in PyTorch): first order only for that row
+    moderate = FINITE_ROWS[[0, 1, 2, 3, 5]]
+    for case in [Case("rows ord 0.5", lambda s, f: f(s.t(FINITE_ROWS), axis=1, ord=0.5), second=False),
+                 Case("moderate rows ord 0.5", lambda s, f: f(s.t(moderate), axis=1, ord=0.5)),
                  Case("zero vector ord 0.5", lambda s, f: f(s.t([0.0, -0.0, 0.0]), ord=0.5))]:
         _run(xp, "linalg.vector_norm", case)
 

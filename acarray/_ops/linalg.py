@@ -424,6 +424,8 @@ class VectorNorm(Op):
         if p == 2:
             return (xp.where(y == 0, xp.zeros_like(g), g / safe) * x,)
         ax = xp.abs(x)
+        if p < 1:  # |x| ** (p - 1) is infinite at x == 0, where sign(x) is 0: 0 there, as in PyTorch
+            ax = xp.where(ax == 0, xp.ones_like(ax), ax)
         return (g * xp.sign(x) * ax ** (p - 1) / safe ** (p - 1) * xp.astype(y != 0, g.dtype),)
 
 

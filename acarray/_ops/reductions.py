@@ -87,9 +87,14 @@ class Var(Reduction):
 
     def forward(self, xp, x, *, axis=None, correction=0.0, keepdims=False):
         self.correction = correction
-        out = super().forward(xp, x, axis=axis, keepdims=keepdims, correction=correction)
+        # A fractional correction (which PyTorch's std and var refuse) rescales the result of 0.
+        fractional = correction != int(correction)
+        out = super().forward(xp, x, axis=axis, keepdims=keepdims, correction=0.0 if fractional else correction)
         if self.count - correction <= 0:  # no degrees of freedom: NaN, as the standard says (PyTorch gives 0)
             out = xp.full_like(out, math.nan)
+        elif fractional:
+            factor = self.count / (self.count - correction)
+            out = out * (math.sqrt(factor) if self.fname == "std" else factor)
         return out
 
     def centered(self, xp, x):
@@ -212,7 +217,7 @@ class CumulativeProd(Cumulative):
         g = self.trimmed(xp, g)
         y = self.trimmed(xp, out)
         size = xp.abs(x)
-        if x.shape[self.axis] == 0 or bool(xp.all(size > 1e-8 * xp.max(size))):
+        if 0 in tuple(x.shape) or bool(xp.all(size > 1e-8 * xp.max(size))):  # no elements: max has none
             return (self.reverse_cumsum(xp, g * cj(xp, y)) / cj(xp, x),)
         # s_k = g_k + x_{k+1} s_{k+1}; grad_k = s_k * prod(x_j, j < k)
         ax = self.axis
