@@ -447,15 +447,19 @@ def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean"):
     return ns.reshape(loss, tuple(target.shape)) if reduction == "none" else _reduce(loss, reduction)
 
 
+def _check_broadcasts(name, what, w, x):
+    """Refuse a ``w`` (``what``: "weight", "pos_weight") that does not broadcast against input ``x``."""
+    try:
+        _ns(x).broadcast_shapes(tuple(w.shape), tuple(x.shape))
+    except ValueError:
+        raise ShapeError(f"{name}: {what} of shape {tuple(w.shape)} does not broadcast to the input's "
+                         f"shape {tuple(x.shape)}") from None
+
+
 def _weighted(name, loss, weight):
     if weight is None:
         return loss
-    ns = _ns(loss)
-    try:
-        ns.broadcast_shapes(tuple(weight.shape), tuple(loss.shape))
-    except ValueError:
-        raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} does not broadcast to the input's "
-                         f"shape {tuple(loss.shape)}") from None
+    _check_broadcasts(name, "weight", weight, loss)
     return loss * weight
 
 
@@ -492,10 +496,6 @@ def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", *, 
     _check_same_shape(name, input, target)
     _check_floating(name, "input", input)
     if pos_weight is not None:
-        try:
-            ns.broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
-        except ValueError:
-            raise ShapeError(f"{name}: pos_weight of shape {tuple(pos_weight.shape)} does not broadcast to the "
-                             f"input's shape {tuple(input.shape)}") from None
+        _check_broadcasts(name, "pos_weight", pos_weight, input)
     loss = apply(_dense.BinaryCrossEntropyWithLogits, input, target, pos_weight)
     return _reduce(_weighted(name, loss, weight), reduction)
