@@ -22,6 +22,7 @@ import pytest
 import scipy.special
 import torch
 from conftest import to_numpy
+from torch_side import Side, cotangent
 
 import acarray
 from acarray._functions import SHARED
@@ -201,34 +202,6 @@ TORCH = {
     "special.polygamma": TS.polygamma,
     "special.betainc": lambda a, b, x: _Betainc.apply(_t(a, x), _t(b, x), x),
 }
-
-
-class Side:
-    """Builds a case's inputs for one library: acarray on namespace ``xp``, or PyTorch (``xp`` None)."""
-
-    def __init__(self, xp=None):
-        self.xp = xp
-        self.inputs = []
-        self.torch = xp is None
-
-    def t(self, values, grad=True, dtype="float64"):
-        """A tensor of ``values``, an input of the case (differentiated) when ``grad``."""
-        values = np.array(values, dtype=dtype)
-        if self.xp is None:
-            x = torch.tensor(values, requires_grad=grad)
-        else:
-            x = self.xp.asarray(self.xp.asarray(values))
-            if grad:
-                x.requires_grad_()
-        if grad:
-            self.inputs.append(x)
-        return x
-
-    def c(self, values, dtype="bool"):
-        return self.t(values, grad=False, dtype=dtype)
-
-    def dtype(self, name):
-        return getattr(torch if self.xp is None else self.xp, name)
 
 
 def _fn(xp, name):
@@ -450,12 +423,6 @@ def _nan_inputs(name, out, inputs, bad=None):
     return skips
 
 
-def _cotangent(shape, seed, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    v = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
-    return v.astype(dtype)
-
-
 def _run(xp, name, case):
     ours_side, torch_side = Side(xp), Side()
     out = case.build(ours_side, _fn(xp, name))
@@ -465,7 +432,7 @@ def _run(xp, name, case):
     if not ours_side.inputs or not tout.requires_grad:
         assert not out.requires_grad or not ours_side.inputs, f"{what}: gradient on one side only"
         return
-    cot = _cotangent(tuple(tout.shape), 0, _np(tout).dtype)
+    cot = cotangent(tuple(tout.shape), 0, _np(tout).dtype)
     grads = acarray.autograd.grad(out, ours_side.inputs, xp.asarray(xp.asarray(cot)), create_graph=case.second,
                                   allow_unused=True)
     tgrads = torch.autograd.grad(tout, torch_side.inputs, torch.tensor(cot), create_graph=case.second,
@@ -485,7 +452,7 @@ def _run(xp, name, case):
     skips = _nan_inputs(name, tout, torch_side.inputs, bad)
     if skips[0] is None:  # a reduction: where its own first derivative is finite
         skips = [None if tg is None else ~np.isfinite(_np(tg)) for tg in tgrads]
-    vs = [_cotangent(tuple(t.shape), 1 + i) for i, t in enumerate(torch_side.inputs)]
+    vs = [cotangent(tuple(t.shape), 1 + i) for i, t in enumerate(torch_side.inputs)]
     pairs = [(i, g, tg) for i, (g, tg) in enumerate(zip(grads, tgrads))
              if g is not None and tg is not None and tg.requires_grad]
     if not pairs:

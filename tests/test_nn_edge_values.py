@@ -20,7 +20,9 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch_side
 from conftest import to_numpy
+from torch_side import cotangent
 
 import acarray
 import acarray.nn.functional as F
@@ -91,30 +93,10 @@ FINITE = EDGE[np.isfinite(EDGE)]
 REDUCTIONS = ("mean", "sum", "none")
 
 
-class Side:
-    """Builds a case's inputs for one library: acarray on namespace ``xp``, or PyTorch (``xp`` None)."""
-
-    def __init__(self, xp=None):
-        self.xp = xp
-        self.inputs = []
-
-    def t(self, values, grad=True):
-        """A float64 tensor of ``values``, an input of the case (differentiated) when ``grad``."""
-        values = np.array(values, dtype=np.float64)
-        if self.xp is None:
-            x = torch.tensor(values, requires_grad=grad)
-        else:
-            x = self.xp.asarray(self.xp.asarray(values))
-            if grad:
-                x.requires_grad_()
-        if grad:
-            self.inputs.append(x)
-        return x
-
+class Side(torch_side.Side):
     def c(self, values, dtype=np.int64):
-        """A constant tensor (class indices, masks)."""
-        values = np.array(values, dtype=dtype)
-        return torch.tensor(values) if self.xp is None else self.xp.asarray(self.xp.asarray(values))
+        """A constant tensor (class indices by default, masks)."""
+        return super().c(values, dtype)
 
 
 class Case:
@@ -401,11 +383,6 @@ def _agree(what, ours, theirs, tol):
     np.testing.assert_array_equal(a[infinite], b[infinite], err_msg=f"{what} (infinities)")
 
 
-def _cotangent(shape, seed):
-    rng = _r(seed)
-    return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
-
-
 def _ours_grad(outputs, inputs, seeds, create_graph):
     return acarray.autograd.grad(outputs, inputs, seeds, create_graph=create_graph, allow_unused=True)
 
@@ -422,7 +399,7 @@ def _run(xp, name, case):
     _agree(f"{what}: value", out, tout, case.tol)
     if not ours_side.inputs:
         return
-    cot = _cotangent(tuple(tout.shape), 0)
+    cot = cotangent(tuple(tout.shape), 0)
     second = case.second and tout.numel() > 0
     grads = _ours_grad(out, ours_side.inputs, xp.asarray(xp.asarray(cot)), second)
     tgrads = _torch_grad(tout, torch_side.inputs, torch.tensor(cot), second)
@@ -430,7 +407,7 @@ def _run(xp, name, case):
         _agree(f"{what}: gradient of input {i}", g, tg, case.tol)
     if not second:
         return
-    vs = [_cotangent(tuple(t.shape), 1 + i) for i, t in enumerate(torch_side.inputs)]
+    vs = [cotangent(tuple(t.shape), 1 + i) for i, t in enumerate(torch_side.inputs)]
     tterms = [(tg * torch.tensor(v)).sum() for tg, v in zip(tgrads, vs) if tg is not None and tg.requires_grad]
     terms = [acarray.sum(g * xp.asarray(xp.asarray(v))) for g, v in zip(grads, vs) if g is not None and g.requires_grad]
     hess = _ours_grad(sum(terms[1:], terms[0]), ours_side.inputs, None, False) if terms else None
