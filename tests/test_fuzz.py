@@ -581,16 +581,23 @@ def _gen_binary(g):
     return g.emit(name, [a, b], **params)
 
 
+def _operand_into(g, shape):
+    """An operand that broadcasts to ``shape`` without growing it (the right side of an in-place
+    update or an assignment)."""
+    def fits(t):
+        return _broadcasts(shape, t) and np.broadcast_shapes(shape, t) == shape
+
+    b = g.operand(fits, lambda: g.broadcast_partner_shape(shape)[-len(shape) or len(shape):])
+    if not fits(g.shape(b)):
+        raise _Reject
+    return b
+
+
 def _gen_inplace(g):
     a = g.pick()
     sa = g.shape(a)
 
-    def fits(t):
-        return _broadcasts(sa, t) and np.broadcast_shapes(sa, t) == sa
-
-    b = g.operand(fits, lambda: g.broadcast_partner_shape(sa)[-len(sa) or len(sa):])
-    if not fits(g.shape(b)):
-        raise _Reject
+    b = _operand_into(g, sa)
     name = str(g.rng.choice(["+=", "-=", "*=", "/="]))
     if name == "/=" and float(torch.min(torch.abs(g.val(b)))) < 0.2:
         b = g.positive(b)
@@ -980,12 +987,7 @@ def _gen_indexing(g):
         raise _Reject  # which of the repeated writes lands is not specified
     ss = np.shape(sel)
 
-    def fits(t):
-        return _broadcasts(t, ss) and np.broadcast_shapes(t, ss) == ss
-
-    b = g.operand(fits, lambda: g.broadcast_partner_shape(ss)[-len(ss) or len(ss):])
-    if not fits(g.shape(b)):
-        raise _Reject
+    b = _operand_into(g, ss)
     return g.emit("setitem", [v, b], key=key)
 
 
