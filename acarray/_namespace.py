@@ -12,13 +12,14 @@ import sys
 import types
 
 from ._functions import SHARED
-from ._grad_mode import enable_grad, no_grad
+from ._grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._ops.arguments import checked
 from ._ops.creation import bound_functions
 from ._ops.fft import FFT_FUNCTIONS
 from ._ops.linalg import __all_linalg__ as LINALG
 from ._ops.special import FUNCTIONS as SPECIAL
 from ._tensor import Tensor
+from .autograd import grad_of, value_and_grad, vjp
 
 API_VERSION = "2025.12"
 DTYPES = (
@@ -27,9 +28,15 @@ DTYPES = (
 CONSTANTS = ("e", "inf", "nan", "pi", "newaxis")
 
 
+# What every namespace holds beside the standard's functions, dtypes and constants.
+EXTRAS = ("Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "value_and_grad", "vjp", "special")
+
+
 def _module(name: str, doc: str, members: dict) -> types.ModuleType:
+    """A module of ``members``, its ``__all__`` their public names."""
     mod = types.ModuleType(name, doc)
     mod.__dict__.update(members)
+    mod.__all__ = sorted(n for n in members if (not n.startswith("_") or n.startswith("__array")) and n != "backend")
     return mod
 
 
@@ -49,6 +56,10 @@ def namespace_for(b) -> types.ModuleType:
         Tensor=Tensor,
         no_grad=no_grad,
         enable_grad=enable_grad,
+        is_grad_enabled=is_grad_enabled,
+        grad=grad_of,
+        value_and_grad=value_and_grad,
+        vjp=vjp,
         backend=b,
     )
     linalg = _module(f"{name}.linalg", "The linalg extension, differentiable.",

@@ -9,14 +9,10 @@ import array_api_compat as compat
 from .._autograd import Op, apply
 from .._backend import backend_of
 from .._tensor import Tensor
-from .common import unwrap, wrap
+from .common import unwrap
 from .dtype_rules import require_all_promotable
 from .elementwise import astype
 from .manipulation import broadcast_to, stack
-
-CREATION = ("arange", "empty", "eye", "full", "linspace", "ones", "zeros")
-CREATION_LIKE = ("empty_like", "full_like", "ones_like", "zeros_like")
-DTYPE_FUNCTIONS = ("can_cast", "finfo", "iinfo", "isdtype", "result_type")
 
 
 class ToDevice(Op):
@@ -54,21 +50,28 @@ def to_device(x, device, /, *, stream=None):
     return apply(ToDevice, x, device=device, stream=stream)
 
 
-def _with_array_fill(fill, shape_of, like=False):
-    """``full``/``full_like`` that also take a 0-d Tensor as ``fill_value`` (SciPy passes
-    ``xp.asarray(value)``, which torch and array-api-strict refuse); the result is then
-    differentiable in the fill value."""
+_BITS = {"bool": 1, **{f"{k}{n}": n for k in ("int", "uint", "float") for n in (8, 16, 32, 64)},
+         "complex64": 32, "complex128": 64}  # complex: the bits of each part
 
-    def fn(first, /, fill_value, *, dtype=None, device=None, **kwargs):
-        if not isinstance(fill_value, Tensor):
-            return fill(first, fill_value, dtype=dtype, device=device, **kwargs)
-        if fill_value.ndim != 0:
-            raise ValueError(f"fill_value must be a scalar or a 0-d array, got shape {fill_value.shape}")
-        if dtype is None:
-            dtype = first.dtype if like else fill_value.dtype
-        return astype(broadcast_to(fill_value, shape_of(first)), dtype, copy=True, device=device)
 
-    return fn
+def dtype_name(b, dtype) -> str:
+    """The standard's name of backend ``b``'s dtype object (a TypeError for one it lacks)."""
+    for name in _BITS:
+        if getattr(b.xp, name, None) == dtype:
+            return name
+    raise TypeError(f"{dtype!r} is not a dtype of the array API standard on backend {b.name}")
+
+
+def can_cast_names(src: str, to: str) -> bool:
+    """Whether the standard's promotion table casts dtype ``src`` to ``to`` (by their names):
+    within one kind to as many bits or more, an unsigned integer to a wider signed one, a real
+    floating dtype to a complex one with parts as wide."""
+    kinds = {"bool": "b", "uint": "u", "int": "i", "float": "f", "complex": "c"}
+    k1, k2 = (kinds[n.rstrip("0123456789")] for n in (src, to))
+    n1, n2 = _BITS[src], _BITS[to]
+    if k1 == k2 or (k1, k2) == ("f", "c"):
+        return n1 <= n2
+    return (k1, k2) == ("u", "i") and n1 < n2
 
 
 def _contains_tensor(obj) -> bool:
@@ -134,48 +137,78 @@ def bound_functions(b) -> dict:
         kwargs = {k: v for k, v in (("device", device), ("copy", copy)) if v is not None}
         return Tensor._wrap(xp.from_dlpack(x, **kwargs), b)
 
-    functions = {"asarray": asarray, "from_dlpack": from_dlpack}
+    def _made(array):
+        return Tensor._wrap(array, b)
 
-    def creation(name):
-        fn = getattr(xp, name)
-        return lambda *args, **kwargs: Tensor._wrap(fn(*args, **kwargs), b)
+    def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
+        """Evenly spaced values in [start, stop) (a leaf that needs no gradient, as every
+        created array)."""
+        return _made(xp.arange(start, stop, step, dtype=dtype, device=device))
 
-    def creation_like(name):
-        def like(x, /, *args, **kwargs):
-            xb = x._b if isinstance(x, Tensor) else b
-            return Tensor._wrap(getattr(xb.xp, name)(unwrap(x), *args, **kwargs), xb)
+    def empty(shape, *, dtype=None, device=None):
+        """An uninitialised array of ``shape``."""
+        return _made(xp.empty(shape, dtype=dtype, device=device))
 
-        return like
+    def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None):
+        """A two-dimensional array with ones on diagonal ``k`` and zeros elsewhere."""
+        return _made(xp.eye(n_rows, n_cols, k=k, dtype=dtype, device=device))
 
-    def dtype_query(name):
-        fn = getattr(xp, name)
-        return lambda *args, **kwargs: fn(*unwrap(args), **kwargs)
+    def full(shape, fill_value, *, dtype=None, device=None):
+        """An array of ``shape`` filled with ``fill_value``.  A 0-d Tensor fill value (SciPy
+        passes ``xp.asarray(value)``) is broadcast, and the result is differentiable in it."""
+        if isinstance(fill_value, Tensor):
+            shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+            return _filled(fill_value, shape, fill_value.dtype if dtype is None else dtype, device)
+        return _made(xp.full(shape, fill_value, dtype=dtype, device=device))
+
+    def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True):
+        """``num`` evenly spaced values from ``start`` to ``stop``."""
+        return _made(xp.linspace(start, stop, num, dtype=dtype, device=device, endpoint=endpoint))
+
+    def ones(shape, *, dtype=None, device=None):
+        """An array of ``shape`` filled with ones."""
+        return _made(xp.ones(shape, dtype=dtype, device=device))
+
+    def zeros(shape, *, dtype=None, device=None):
+        """An array of ``shape`` filled with zeros."""
+        return _made(xp.zeros(shape, dtype=dtype, device=device))
+
+    def _like(name, x, **kwargs):
+        xb = x._b if isinstance(x, Tensor) else b
+        return Tensor._wrap(getattr(xb.xp, name)(unwrap(x), **kwargs), xb)
+
+    def empty_like(x, /, *, dtype=None, device=None):
+        """An uninitialised array of ``x``'s shape (and dtype and device, unless given); it
+        takes no gradient from ``x``."""
+        return _like("empty_like", x, dtype=dtype, device=device)
+
+    def full_like(x, /, fill_value, *, dtype=None, device=None):
+        """An array of ``x``'s shape filled with ``fill_value`` (differentiable in a 0-d
+        Tensor fill value, not in ``x``)."""
+        if isinstance(fill_value, Tensor):
+            return _filled(fill_value, x.shape, x.dtype if dtype is None else dtype, device)
+        return _like("full_like", x, fill_value=fill_value, dtype=dtype, device=device)
+
+    def ones_like(x, /, *, dtype=None, device=None):
+        """An array of ones of ``x``'s shape; it takes no gradient from ``x``."""
+        return _like("ones_like", x, dtype=dtype, device=device)
+
+    def zeros_like(x, /, *, dtype=None, device=None):
+        """An array of zeros of ``x``'s shape; it takes no gradient from ``x``."""
+        return _like("zeros_like", x, dtype=dtype, device=device)
+
+    def isdtype(dtype, kind):
+        """Whether ``dtype`` is of ``kind``: a dtype, a kind name ("real floating", "integral",
+        ...) or a tuple of them."""
+        return xp.isdtype(dtype, kind)
 
     def can_cast(from_, to, /):
-        """Whether the standard's promotion rules cast ``from_`` (a dtype or array) to ``to``:
-        never between booleans, integers and floating-point (NumPy says yes to some)."""
+        """Whether the standard's promotion rules cast ``from_`` (a dtype or array) to ``to``,
+        answered from the standard's table on every backend: never between booleans,
+        integers and floating-point (NumPy says yes to some), and for the unsigned integers
+        PyTorch cannot promote."""
         src = from_.dtype if isinstance(from_, Tensor) or _is_array_of(b, from_) else from_
-        k1, k2 = b.kind(src), b.kind(to)
-        if k1 != k2 and not (k1 == "f" and k2 == "c"):
-            return False
-        try:
-            return xp.result_type(src, to) == to  # PyTorch's can_cast says yes to int32 -> int8
-        except TypeError:
-            return False
-
-    def info_query(name):
-        fn = getattr(xp, name)
-
-        def query(type, /):
-            """``{name}`` with ``dtype`` the backend's dtype object (PyTorch gives its name)."""
-            info = fn(unwrap(type))
-            if isinstance(info.dtype, str):
-                fields = ("bits", "max", "min") + (("eps", "smallest_normal") if name == "finfo" else ())
-                info = SimpleNamespace(**{f: getattr(info, f) for f in fields}, dtype=getattr(xp, info.dtype))
-            return info
-
-        query.__name__ = query.__qualname__ = name
-        return query
+        return can_cast_names(dtype_name(b, src), dtype_name(b, to))
 
     def result_type(*arrays_and_dtypes):
         """The dtype the standard's promotion rules give (a TypeError where they define none)."""
@@ -184,22 +217,40 @@ def bound_functions(b) -> dict:
         require_all_promotable("result_type", values)
         return xp.result_type(*unwrap(arrays_and_dtypes))
 
-    for names, make in ((CREATION, creation), (CREATION_LIKE, creation_like), (DTYPE_FUNCTIONS, dtype_query)):
-        for name in names:
-            f = make(name)
-            f.__name__ = f.__qualname__ = name
-            f.__doc__ = getattr(getattr(xp, name), "__doc__", None)
-            functions[name] = f
-    functions["result_type"] = result_type
-    functions["can_cast"] = can_cast
-    functions["full"] = _with_array_fill(functions["full"], lambda shape: tuple(shape) if isinstance(shape, (tuple, list)) else (shape,))
-    functions["full_like"] = _with_array_fill(functions["full_like"], lambda x: x.shape, like=True)
-    functions.update(finfo=info_query("finfo"), iinfo=info_query("iinfo"))
+    def _info(fn, type, fields):
+        info = fn(unwrap(type))
+        if isinstance(info.dtype, str):  # PyTorch gives the dtype's name
+            info = SimpleNamespace(**{f: getattr(info, f) for f in fields}, dtype=getattr(xp, info.dtype))
+        return info
 
-    def fft_creation(name):
-        f = lambda *args, **kwargs: wrap(getattr(xp.fft, name)(*args, **kwargs), b)  # noqa: E731
-        f.__name__ = f.__qualname__ = name
-        return f
+    def finfo(type, /):
+        """Machine limits of a floating-point dtype (or of an array's): ``bits``, ``eps``,
+        ``max``, ``min``, ``smallest_normal`` and ``dtype``, the backend's dtype object."""
+        return _info(xp.finfo, type, ("bits", "eps", "max", "min", "smallest_normal"))
 
-    functions["fft_creation"] = {name: fft_creation(name) for name in ("fftfreq", "rfftfreq")}
+    def iinfo(type, /):
+        """Machine limits of an integer dtype (or of an array's): ``bits``, ``max``, ``min`` and
+        ``dtype``, the backend's dtype object."""
+        return _info(xp.iinfo, type, ("bits", "max", "min"))
+
+    def fftfreq(n, /, *, d=1.0, dtype=None, device=None):
+        """The sample frequencies of a discrete Fourier transform of length ``n``."""
+        return _made(xp.fft.fftfreq(n, d=d, dtype=dtype, device=device))
+
+    def rfftfreq(n, /, *, d=1.0, dtype=None, device=None):
+        """The sample frequencies of ``rfft`` of a signal of length ``n``."""
+        return _made(xp.fft.rfftfreq(n, d=d, dtype=dtype, device=device))
+
+    functions = {f.__name__: f for f in (
+        asarray, from_dlpack, arange, empty, eye, full, linspace, ones, zeros, empty_like, full_like,
+        ones_like, zeros_like, isdtype, can_cast, result_type, finfo, iinfo,
+    )}
+    functions["fft_creation"] = {"fftfreq": fftfreq, "rfftfreq": rfftfreq}
     return functions
+
+
+def _filled(fill_value, shape, dtype, device):
+    """``fill_value``, a 0-d Tensor, broadcast to ``shape`` as a new array: differentiable in it."""
+    if fill_value.ndim != 0:
+        raise ValueError(f"fill_value must be a scalar or a 0-d array, got shape {fill_value.shape}")
+    return astype(broadcast_to(fill_value, shape), dtype, copy=True, device=device)

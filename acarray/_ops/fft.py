@@ -125,14 +125,14 @@ def _named(name, fn, doc):
     return fn
 
 
-fft = _named("fft", _1d(FFTN), "One-dimensional discrete Fourier transform.")
-ifft = _named("ifft", _1d(IFFTN), "One-dimensional inverse discrete Fourier transform.")
-fftn = _named("fftn", _nd(FFTN), "n-dimensional discrete Fourier transform.")
-ifftn = _named("ifftn", _nd(IFFTN), "n-dimensional inverse discrete Fourier transform.")
-rfft = _named("rfft", _1d(RFFTN), "One-dimensional transform of real input (half spectrum).")
-irfft = _named("irfft", _1d(IRFFTN), "Inverse of rfft: a real signal of length n.")
-rfftn = _named("rfftn", _nd(RFFTN), "n-dimensional transform of real input.")
-irfftn = _named("irfftn", _nd(IRFFTN), "Inverse of rfftn.")
+fft = _named("fft", _1d(FFTN), "One-dimensional discrete Fourier transform along ``axis`` (complex input; real input is refused, use rfft); differentiable, its gradient is the adjoint transform.")
+ifft = _named("ifft", _1d(IFFTN), "One-dimensional inverse discrete Fourier transform along ``axis``; differentiable, its gradient is the adjoint transform.")
+fftn = _named("fftn", _nd(FFTN), "n-dimensional discrete Fourier transform over ``axes`` (lengths ``s``); differentiable, its gradient is the adjoint transform.")
+ifftn = _named("ifftn", _nd(IFFTN), "n-dimensional inverse discrete Fourier transform over ``axes``; differentiable, its gradient is the adjoint transform.")
+rfft = _named("rfft", _1d(RFFTN), "One-dimensional transform of real input, the half spectrum; differentiable in the real input.")
+irfft = _named("irfft", _1d(IRFFTN), "Inverse of rfft: a real signal of length ``n`` from a half spectrum; differentiable in the spectrum.")
+rfftn = _named("rfftn", _nd(RFFTN), "n-dimensional transform of real input over ``axes``, the last one halved; differentiable.")
+irfftn = _named("irfftn", _nd(IRFFTN), "Inverse of rfftn: a real signal from a half spectrum over ``axes``; differentiable.")
 
 
 def hfft(x, /, *, n=None, axis=-1, norm="backward"):
@@ -159,7 +159,7 @@ def fftshift(x, /, *, axes=None):
 
 
 def ifftshift(x, /, *, axes=None):
-    """Inverse of fftshift."""
+    """Inverse of fftshift: moves the zero frequency back to the start (a roll; the gradient rolls back)."""
     require("ifftshift", "fc", x)
     axes = tuple(range(x.ndim)) if axes is None else ((axes,) if isinstance(axes, int) else tuple(axes))
     if not axes:

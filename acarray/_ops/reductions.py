@@ -153,23 +153,49 @@ class Prod(Reduction):
         return (self.expand(xp, g) * cj(xp, undo(before * after)),)
 
 
-def _reduction(cls, name, doc, kinds):
-    def fn(x, /, *, axis=None, keepdims=False, **kw):
-        require(name, kinds, x)
-        return apply(cls, x, axis=axis, keepdims=keepdims, **kw)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
+def _reduce(cls, name, kinds, x, axis, keepdims, **kw):
+    require(name, kinds, x)
+    return apply(cls, x, axis=axis, keepdims=keepdims, **kw)
 
 
-sum = _reduction(Sum, "sum", "Sum over ``axis`` (``dtype=`` to accumulate in another dtype).", "ifc")
-prod = _reduction(Prod, "prod", "Product over ``axis``; exact gradient even where elements are zero.", "ifc")
-mean = _reduction(Mean, "mean", "Arithmetic mean over ``axis``.", "fc")
-max = _reduction(Max, "max", "Maximum over ``axis``; tied maxima share the gradient evenly.", "if")
-min = _reduction(Min, "min", "Minimum over ``axis``; tied minima share the gradient evenly.", "if")
-var = _reduction(Var, "var", "Variance over ``axis`` with ``correction`` (0 by default).", "f")
-std = _reduction(Std, "std", "Standard deviation over ``axis`` with ``correction`` (0 by default).", "f")
+def sum(x, /, *, axis=None, dtype=None, keepdims=False):
+    """Sum over ``axis`` (``dtype`` to accumulate in another dtype); the gradient is the output's,
+    broadcast back."""
+    return _reduce(Sum, "sum", "ifc", x, axis, keepdims, **({} if dtype is None else {"dtype": dtype}))
+
+
+def prod(x, /, *, axis=None, dtype=None, keepdims=False):
+    """Product over ``axis``; its gradient is exact even where elements are zero (products of
+    the other elements)."""
+    return _reduce(Prod, "prod", "ifc", x, axis, keepdims, **({} if dtype is None else {"dtype": dtype}))
+
+
+def mean(x, /, *, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis`` (floating-point input; integers are refused, as the
+    standard says)."""
+    return _reduce(Mean, "mean", "fc", x, axis, keepdims)
+
+
+def max(x, /, *, axis=None, keepdims=False):
+    """Maximum over ``axis``; tied maxima share the gradient evenly (as ``torch.amax``)."""
+    return _reduce(Max, "max", "if", x, axis, keepdims)
+
+
+def min(x, /, *, axis=None, keepdims=False):
+    """Minimum over ``axis``; tied minima share the gradient evenly (as ``torch.amin``)."""
+    return _reduce(Min, "min", "if", x, axis, keepdims)
+
+
+def var(x, /, *, axis=None, correction=0.0, keepdims=False):
+    """Variance over ``axis`` with ``correction`` degrees of freedom removed (any real
+    correction; NaN where none are left, as the standard says)."""
+    return _reduce(Var, "var", "f", x, axis, keepdims, correction=correction)
+
+
+def std(x, /, *, axis=None, correction=0.0, keepdims=False):
+    """Standard deviation over ``axis`` with ``correction``; where it is 0 its gradient is 0,
+    as in PyTorch."""
+    return _reduce(Std, "std", "f", x, axis, keepdims, correction=correction)
 
 
 def _cumulative_axis(x, axis):
@@ -254,11 +280,31 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     return apply(CumulativeProd, x, axis=axis, dtype=dtype, include_initial=include_initial)
 
 
-all = passthrough("all")
-any = passthrough("any")
-argmax = passthrough("argmax", kinds="if")
-argmin = passthrough("argmin", kinds="if")
+_all = passthrough("all")
+_any = passthrough("any")
+_argmax = passthrough("argmax", kinds="if")
+_argmin = passthrough("argmin", kinds="if")
 _count_nonzero = passthrough("count_nonzero")
+
+
+def all(x, /, *, axis=None, keepdims=False):
+    """Whether every element over ``axis`` is true (a boolean result: no gradient)."""
+    return _all(x, axis=axis, keepdims=keepdims)
+
+
+def any(x, /, *, axis=None, keepdims=False):
+    """Whether some element over ``axis`` is true (a boolean result: no gradient)."""
+    return _any(x, axis=axis, keepdims=keepdims)
+
+
+def argmax(x, /, *, axis=None, keepdims=False):
+    """Index of the first maximum over ``axis`` (flattened where None); indices carry no gradient."""
+    return _argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, /, *, axis=None, keepdims=False):
+    """Index of the first minimum over ``axis`` (flattened where None); indices carry no gradient."""
+    return _argmin(x, axis=axis, keepdims=keepdims)
 
 
 def count_nonzero(x, /, *, axis=None, keepdims=False):
@@ -270,3 +316,9 @@ def count_nonzero(x, /, *, axis=None, keepdims=False):
         integral = b.xp.__array_namespace_info__().default_dtypes()["integral"]
         return Tensor._wrap(b.xp.astype(data != b.xp.zeros_like(data), integral), b)
     return _count_nonzero(x, axis=axis, keepdims=keepdims)
+
+
+__all__ = [
+    "all", "any", "argmax", "argmin", "count_nonzero", "cumulative_prod", "cumulative_sum",
+    "max", "mean", "min", "prod", "std", "sum", "var",
+]
