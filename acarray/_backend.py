@@ -9,6 +9,7 @@ never calls ``array_api_compat.array_namespace`` or ``isdtype``.
 from __future__ import annotations
 
 import importlib
+import math
 import operator
 import os
 import types
@@ -45,14 +46,16 @@ class Backend:
     per-dtype caches keyed by the dtype objects of real arrays.
     """
 
-    __slots__ = ("xp", "name", "writeable", "array_type", "as_array", "scalars_as_arrays", "_ns", "_kind",
-                 "_differentiable", "_array_types")
+    __slots__ = ("xp", "name", "writeable", "lazy", "array_type", "as_array", "scalars_as_arrays", "_ns", "_kind",
+                 "_differentiable", "_array_types", "_kernels")
 
     def __init__(self, xp, name: str):
         self.xp = _with_native_functions(xp, name)
         self.name = name
         # JAX arrays are immutable; everything else supports __setitem__.
         self.writeable = name != "jax"
+        # Dask and JAX build graphs: asking for a value (bool(xp.any(...))) would compute them.
+        self.lazy = name in ("dask", "jax")
         # NumPy ufuncs turn 0-d results into scalars; Tensor._wrap turns them back with NumPy's own
         # asarray (array-api-compat's adds a device check and copy-mode handling around it).
         self.array_type = xp.asarray(0).__class__ if name == "numpy" else None
@@ -64,6 +67,7 @@ class Backend:
         self._kind: dict = {}
         self._differentiable: dict = {}
         self._array_types: set = set()
+        self._kernels: dict = {}
 
     def __repr__(self):
         return f"<acarray backend {self.name!r}>"
@@ -99,6 +103,37 @@ class Backend:
         if d is None:
             d = self._differentiable[dtype] = self.kind(dtype) in "fc"
         return d
+
+    # -- element-wise kernels ----------------------------------------------------
+
+    def kernel(self, fname: str):
+        """The backend's element-wise function ``fname`` (raw arrays in and out): its own, or, where
+        it breaks one of the standard's special cases, a corrected one (see ``_CORRECTIONS``)."""
+        k = self._kernels.get(fname)
+        if k is None:
+            k = getattr(self.xp, fname)
+            correct = _CORRECTIONS.get(fname, {}).get(self.name)
+            if correct is not None:
+                k = correct(self, k)
+            self._kernels[fname] = k
+        return k
+
+    def inplace_kernel(self, fname: str, raw):
+        """``raw`` (an in-place operator, ``operator.ifloordiv``...) where :meth:`kernel` gives the
+        backend's own ``fname``; else the corrected kernel's result written into the array."""
+        k = self.kernel(fname)
+        if k is getattr(self.xp, fname):
+            return raw
+
+        def update(a, v):
+            out = k(a, v)
+            return out if tuple(out.shape) != tuple(a.shape) else self.put(a, ..., out)
+
+        return update
+
+    def _any(self, mask) -> bool:
+        """Whether ``mask`` has a true element; always True on lazy backends (no computation)."""
+        return True if self.lazy else bool(self.xp.any(mask))
 
     # -- capabilities the standard leaves out -------------------------------------
 
@@ -156,6 +191,157 @@ class Backend:
             values.dtype,
         )
         return xp.matmul(xp.reshape(values, (1, -1)), onehot)[0, ...]
+
+
+# -- corrections of backend functions that break the standard's special cases --------
+#
+# Each is made once per backend from the backend's own function, which it calls first; it fixes
+# the affected elements only where an argument has a value that the backend gets wrong, found by
+# one cheap test, so that other calls cost that test (remainder's costs one copysign, and round's
+# applies to complex arguments only).  Functions that no backend gets wrong run the backend's own
+# function itself.  The standard's special cases in question:
+#   floor_divide(+-inf, finite nonzero) is +-inf and floor_divide(finite nonzero, +-inf) is +-0,
+#     floor(x1 / x2) (NumPy and PyTorch follow Python's //: NaN and -1);
+#   pow(-0, 0.5) is +0, pow(-inf, 0.5) +inf, pow(-0, -0.5) +inf and pow(-inf, -0.5) +0 (NumPy
+#     computes x ** 0.5 as sqrt(x), PyTorch also x ** -0.5 as 1 / sqrt(x));
+#   remainder's result has the sign of x2, zeros included (PyTorch: the sign of x1 at zero);
+#   expm1 of complex infinities and NaNs follows exp(z) - 1 (NumPy, PyTorch: NaN + NaN j);
+#   log1p(+-inf + NaN j) and log1p(NaN +- inf j) are inf + NaN j, as log(1 + z) (PyTorch: NaN + NaN j);
+#   acos(+-0 + 0j) is pi/2 - 0j (PyTorch: pi/2 + 0j);
+#   round of a complex number rounds each part on its own (array-api-compat's PyTorch round
+#     multiplies the imaginary part by 1j: NaN for infinite parts, zero signs lost).
+
+
+def _is_scalar(v) -> bool:
+    return isinstance(v, (int, float))
+
+
+def _has_inf(b, v) -> bool:
+    """Whether real ``v`` (an array or a Python scalar) holds an infinity."""
+    if _is_scalar(v):
+        return math.isinf(v)
+    return b.kind(v.dtype) == "f" and b._any(b.xp.isinf(v))
+
+
+def _floor_divide(b, raw):
+    xp = b.xp
+
+    def floor_divide(x1, x2, /):
+        out = raw(x1, x2)
+        if b.kind(out.dtype) != "f" or not (_has_inf(b, x1) or _has_inf(b, x2)):
+            return out
+        if _is_scalar(x1) or _is_scalar(x2):
+            if math.isinf(x1 if _is_scalar(x1) else x2):  # every element is a case of an infinity
+                return xp.floor(x1 / x2)
+            infinite = xp.isinf(x2 if _is_scalar(x1) else x1)
+        else:
+            infinite = xp.isinf(x1) | xp.isinf(x2)
+        return xp.where(infinite, xp.floor(x1 / x2), out)
+
+    return floor_divide
+
+
+def _pow(zero_d):
+    """The correction of ``pow`` for a backend that computes x ** 0.5 as sqrt(x) and x ** -0.5 as
+    1 / sqrt(x) for a Python scalar exponent (and, if ``zero_d``, a 0-d array): wrong at -0 and
+    -inf, where the standard's value is that of abs(x)."""
+
+    def half(b, v) -> bool:
+        if _is_scalar(v):
+            return v == 0.5 or v == -0.5
+        return zero_d and v.ndim == 0 and b.kind(v.dtype) == "f" and bool((v == 0.5) | (v == -0.5))
+
+    def make(b, raw):
+        xp = b.xp
+
+        def pow(x1, x2, /):
+            out = raw(x1, x2)
+            if b.kind(out.dtype) != "f" or not half(b, x2):
+                return out
+            if _is_scalar(x1):
+                return raw(abs(x1), x2) if x1 == 0 or x1 == -math.inf else out
+            wrong = (x1 == 0) | (x1 == -math.inf)
+            return xp.where(wrong, raw(xp.abs(x1), x2), out) if b._any(wrong) else out
+
+        return pow
+
+    return make
+
+
+def _remainder(b, raw):
+    xp = b.xp
+
+    def remainder(x1, x2, /):
+        out = raw(x1, x2)
+        return xp.copysign(out, x2) if b.kind(out.dtype) == "f" else out
+
+    return remainder
+
+
+def _complex_fix(wrong, formula):
+    """A correction of a function of one complex argument at the elements where ``wrong(xp, z)``
+    is true, where the standard's value is ``formula(xp, z)``."""
+
+    def make(b, raw):
+        xp = b.xp
+
+        def corrected(x, /):
+            out = raw(x)
+            if b.kind(x.dtype) != "c":
+                return out
+            at = wrong(xp, x)
+            return xp.where(at, formula(xp, x), out) if b._any(at) else out
+
+        corrected.__name__ = raw.__name__
+        return corrected
+
+    return make
+
+
+# exp(z) - 1, with -1 - 0j added: adding -0 keeps the sign of every imaginary part (PyTorch's
+# z - 1 adds +0 to it, turning -0 into +0).
+_expm1 = _complex_fix(lambda xp, z: ~xp.isfinite(z), lambda xp, z: xp.exp(z) + complex(-1.0, -0.0))
+# One part infinite and the other NaN: log(1 + z) is inf + NaN j there.
+_log1p = _complex_fix(lambda xp, z: xp.isinf(z) & xp.isnan(z), lambda xp, z: xp.log(1 + z))
+
+
+def _torch_acos(b, raw):
+    torch = importlib.import_module("torch")
+
+    def acos(x, /):
+        out = raw(x)
+        if not x.dtype.is_complex:
+            return out
+        zero = x == 0
+        if not bool(zero.any()):
+            return out
+        return torch.where(zero, torch.complex(out.real, -x.imag), out)  # pi/2 - 0j at +0j, pi/2 + 0j at -0j
+
+    return acos
+
+
+def _torch_round(b, raw):
+    torch = importlib.import_module("torch")
+
+    def round(x, /):
+        if not x.dtype.is_complex:
+            return raw(x)
+        return torch.complex(torch.round(x.real), torch.round(x.imag))
+
+    return round
+
+
+_NUMPY_KERNELS = ("numpy", "array_api_strict", "dask")  # NumPy's functions compute them
+_CORRECTIONS = {
+    "floor_divide": {name: _floor_divide for name in _NUMPY_KERNELS + ("torch",)},
+    "pow": {**{name: _pow(zero_d=True) for name in _NUMPY_KERNELS}, "torch": _pow(zero_d=False)},
+    "remainder": {"torch": _remainder},
+    "expm1": {name: _expm1 for name in _NUMPY_KERNELS + ("torch",)},
+    "log1p": {"torch": _log1p},
+    "acos": {"torch": _torch_acos},
+    "round": {"torch": _torch_round},
+}
+CORRECTED = frozenset(_CORRECTIONS)  # functions that some backend corrects
 
 
 def _with_native_functions(xp, name):

@@ -6,7 +6,7 @@ import operator
 
 import array_api_compat as compat
 
-from ._backend import backend_of
+from ._backend import CORRECTED, backend_of
 from ._grad_mode import recording
 
 _scalar_types = (int, float, complex)
@@ -391,10 +391,15 @@ def install_operators(functions):
 
     from ._ops.dtype_rules import require_inplace
 
-    def inplace(fn, raw):
-        def method(self, other):
-            require_inplace(fn, self, other)
-            return self._inplace(fn, other, raw)
+    def inplace(fn, raw, name):
+        if name in CORRECTED:  # a backend may correct the function, and so its operator
+            def method(self, other):
+                require_inplace(fn, self, other)
+                return self._inplace(fn, other, self._b.inplace_kernel(name, raw))
+        else:
+            def method(self, other):
+                require_inplace(fn, self, other)
+                return self._inplace(fn, other, raw)
 
         return method
 
@@ -403,7 +408,7 @@ def install_operators(functions):
         setattr(Tensor, f"__{dunder}__", fn)  # a plain function binds as a method
         setattr(Tensor, f"__r{dunder}__", reflected(fn))
         raw = getattr(operator, f"i{dunder}")
-        setattr(Tensor, f"__i{dunder}__", inplace(fn, raw))
+        setattr(Tensor, f"__i{dunder}__", inplace(fn, raw, name))
     for dunder, name in _COMPARISON_DUNDERS.items():
         setattr(Tensor, f"__{dunder}__", getattr(_f, name))
     for dunder, name in _UNARY_DUNDERS.items():

@@ -14,7 +14,7 @@ import math
 
 from .. import _grad_mode
 from .._autograd import Op, apply, output
-from .._backend import backend_of
+from .._backend import backend_for_namespace, backend_of
 from .._grad_mode import state as _grad_state
 from .._tensor import Tensor
 from .common import cj, device_of, is_complex, public
@@ -73,7 +73,7 @@ class Function:
         return op
 
     def forward(self, xp, *args):
-        return getattr(xp, self.fname)(*args)
+        return backend_for_namespace(xp).kernel(self.fname)(*args)
 
 
 def _unary_backward(rule, holomorphic):
@@ -388,7 +388,7 @@ def _fast_entry(function, x, y, other=None, position=0):
     vjps = function.vjps
     vjp = vjps[position] if exact and kind == "f" and vjps is not None else None
     recipe = (function.saves_inputs, function.saves_output, exact, kind, vjp)
-    return (getattr(b.xp, function.fname), b.is_differentiable(dtype), recipe, consts)
+    return (b.kernel(function.fname), b.is_differentiable(dtype), recipe, consts)
 
 
 def _scalar_operand(consts, value, x):
