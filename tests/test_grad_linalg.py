@@ -204,3 +204,75 @@ def test_det_gradient_at_a_singular_matrix_is_the_adjugate(xp, rng, dtype):
     cofactors = np.stack([np.linalg.det(np.delete(np.delete(m, i, 0), j, 1)) * (-1) ** (i + j)
                           for m in an for i in range(3) for j in range(3)]).reshape(2, 3, 3)
     np.testing.assert_allclose(to_numpy(a.grad), np.conj(cofactors), atol=1e-10)
+
+
+# -- the dtype kinds the standard allows -------------------------------------------------
+#
+# name -> (kinds the standard allows, call of (namespace's linalg, square matrix, 2x3 matrix));
+# "fc" floating-point only, "ifc" numeric.  array-api-strict refuses the same, except for
+# matrix_rank, which it computes from integers (the standard asks for floating-point input).
+LINALG_KINDS = {
+    "inv": ("fc", lambda la, m, r: la.inv(m)),
+    "det": ("fc", lambda la, m, r: la.det(m)),
+    "slogdet": ("fc", lambda la, m, r: la.slogdet(m)),
+    "solve": ("fc", lambda la, m, r: la.solve(m, m)),
+    "cholesky": ("fc", lambda la, m, r: la.cholesky(m)),
+    "eigh": ("fc", lambda la, m, r: la.eigh(m)),
+    "eigvalsh": ("fc", lambda la, m, r: la.eigvalsh(m)),
+    "eig": ("fc", lambda la, m, r: la.eig(m)),
+    "eigvals": ("fc", lambda la, m, r: la.eigvals(m)),
+    "svd": ("fc", lambda la, m, r: la.svd(m)),
+    "svdvals": ("fc", lambda la, m, r: la.svdvals(m)),
+    "qr": ("fc", lambda la, m, r: la.qr(m)),
+    "pinv": ("fc", lambda la, m, r: la.pinv(m)),
+    "matrix_rank": ("fc", lambda la, m, r: la.matrix_rank(m)),
+    "matrix_norm": ("fc", lambda la, m, r: la.matrix_norm(m, ord=1)),
+    "vector_norm": ("fc", lambda la, m, r: la.vector_norm(m)),
+    "matrix_power": ("fc", lambda la, m, r: la.matrix_power(m, 2)),
+    "matmul": ("ifc", lambda la, m, r: la.matmul(m, r)),
+    "tensordot": ("ifc", lambda la, m, r: la.tensordot(m, r, axes=1)),
+    "vecdot": ("ifc", lambda la, m, r: la.vecdot(r, r)),
+    "outer": ("ifc", lambda la, m, r: la.outer(r[0, :], r[1, :])),
+    "trace": ("ifc", lambda la, m, r: la.trace(m)),
+    "cross": ("ifc", lambda la, m, r: la.cross(r, r[::-1, :])),
+    "diagonal": ("bifc", lambda la, m, r: la.diagonal(r)),
+    "matrix_transpose": ("bifc", lambda la, m, r: la.matrix_transpose(r)),
+}
+KIND_INPUTS = {"i": ([[2, 1], [1, 3]], [[1, 2, 3], [4, 5, 6]]),
+               "b": ([[True, False], [False, True]], [[True, False, True], [False, True, True]])}
+
+
+def _strict_refuses(call, kind):
+    import array_api_strict as strict
+
+    m, r = (strict.asarray(v) for v in KIND_INPUTS[kind])
+    try:
+        call(strict.linalg, m, r)
+    except TypeError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("name", sorted(LINALG_KINDS))
+@pytest.mark.parametrize("kind", ["i", "b"])
+def test_linalg_refuses_the_dtypes_the_standard_does_not_allow(xp, name, kind):
+    kinds, call = LINALG_KINDS[name]
+    allowed = kind in kinds
+    if name != "matrix_rank":
+        assert _strict_refuses(call, kind) != allowed, "array-api-strict is the reference here"
+    m, r = (xp.asarray(v) for v in KIND_INPUTS[kind])
+    if allowed:
+        call(xp.linalg, m, r)
+        return
+    with pytest.raises(TypeError) as info:
+        call(xp.linalg, m, r)
+    message = str(info.value)
+    assert name in message and str(m.dtype) in message, message
+    if kinds == "fc":
+        assert f"linalg.{name}" in message and "cast it to a floating-point dtype" in message, message
+
+
+def test_inv_of_integers_names_the_function_the_dtype_and_the_cast(xp):
+    with pytest.raises(TypeError, match=r"linalg\.inv needs .*floating-point.*int64; cast it to a floating-point "
+                                        r"dtype with astype first"):
+        xp.linalg.inv(xp.asarray([[2, 1], [1, 3]], dtype=xp.int64))

@@ -35,12 +35,22 @@ def describe(kinds: str) -> str:
     return " or ".join(_KIND_WORDS[k] for k in kinds)
 
 
+def _advice(kinds: str, k: str) -> str:
+    """What to do with an array of kind ``k`` for a function of ``kinds``: a cast, where one helps."""
+    if k in "bi" and "f" in kinds and "i" not in kinds:
+        return "; cast it to a floating-point dtype with astype first"
+    if k == "b" and "i" in kinds:
+        return "; cast it to a numeric dtype with astype first"
+    return ""
+
+
 def require(name: str, kinds: str, *values) -> None:
     """Raise TypeError unless every array among ``values`` has a dtype of one of ``kinds``."""
     for v in values:
         k = _kind(v)
         if k is not None and k.islower() and k not in kinds:
-            raise TypeError(f"{name} needs {describe(kinds)} input, got an array of dtype {v.dtype}")
+            raise TypeError(f"{name} needs {describe(kinds)} input, got an array of dtype {v.dtype}"
+                            + _advice(kinds, k))
         if k == "C" and "c" not in kinds:
             raise TypeError(f"{name} is not defined for complex values, got the Python complex {v}")
 

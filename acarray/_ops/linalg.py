@@ -466,74 +466,94 @@ class Diagonal(Op):
         return (full[..., :, None] * xp.eye(n, m, k=k, dtype=g.dtype, device=dev),)
 
 
+def _floating(name, *arrays):
+    """The standard's rule for the decompositions, solvers and norms: floating-point input only
+    (NumPy would compute in float64 from integers, PyTorch refuses with its own error)."""
+    require(f"linalg.{name}", "fc", *arrays)
+
+
 def inv(x, /):
     """Inverse of square matrices."""
+    _floating("inv", x)
     return apply(Inv, x)
 
 
 def det(x, /):
     """Determinant of square matrices."""
+    _floating("det", x)
     return apply(Det, x)
 
 
 def slogdet(x, /):
     """Sign and log of the absolute value of the determinant (``SlogdetResult``)."""
+    _floating("slogdet", x)
     return SlogdetResult(*apply(Slogdet, x))
 
 
 def solve(x1, x2, /):
     """Solution of ``x1 @ x = x2`` (``x2`` may be a vector of shape (M,))."""
+    _floating("solve", x1, x2)
+    require_promotable("linalg.solve", x1, x2)
     return apply(Solve, x1, x2)
 
 
 def cholesky(x, /, *, upper=False):
     """Cholesky factor of Hermitian positive-definite matrices."""
+    _floating("cholesky", x)
     return apply(Cholesky, x, upper=upper)
 
 
 def eigh(x, /):
     """Eigenvalues (ascending) and eigenvectors of symmetric/Hermitian matrices (``EighResult``)."""
+    _floating("eigh", x)
     return EighResult(*apply(Eigh, x))
 
 
 def eigvalsh(x, /):
     """Eigenvalues of symmetric/Hermitian matrices."""
+    _floating("eigvalsh", x)
     return eigh(x).eigenvalues
 
 
 def eig(x, /):
     """Eigenvalues and eigenvectors of general square matrices (complex, ``EigResult``)."""
+    _floating("eig", x)
     return EigResult(*apply(Eig, x))
 
 
 def eigvals(x, /):
     """Eigenvalues of general square matrices (complex)."""
+    _floating("eigvals", x)
     return eig(x).eigenvalues
 
 
 def svd(x, /, *, full_matrices=True):
     """``U, S, Vh`` with ``x = U @ diag(S) @ Vh`` (``SVDResult``)."""
+    _floating("svd", x)
     return SVDResult(*apply(SVD, x, full_matrices=full_matrices))
 
 
 def svdvals(x, /):
     """Singular values, in descending order."""
+    _floating("svdvals", x)
     return svd(x, full_matrices=False).S
 
 
 def qr(x, /, *, mode="reduced"):
     """QR decomposition (``QRResult``)."""
+    _floating("qr", x)
     return QRResult(*apply(QR, x, mode=mode))
 
 
 def pinv(x, /, *, rtol=None):
     """Moore-Penrose pseudo-inverse."""
+    _floating("pinv", x)
     return apply(Pinv, x, rtol=rtol)
 
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     """Vector p-norm over ``axis`` (all axes by default)."""
-    require("vector_norm", "fc", x)
+    _floating("vector_norm", x)
     if axis == ():  # every "vector" is one element (some backends would reduce over all axes)
         ns = backend_in([x]).ns
         size = ns.abs(x)
@@ -548,6 +568,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     """Matrix norm of the last two axes: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf."""
+    _floating("matrix_norm", x)
     if ord == "fro":
         return vector_norm(x, axis=(-2, -1), keepdims=keepdims)
     if ord == "nuc":
@@ -577,6 +598,7 @@ class Identities(Op):
 
 def matrix_power(x, n, /):
     """``x`` multiplied by itself ``n`` times (negative ``n`` inverts first)."""
+    _floating("matrix_power", x)
     if not isinstance(n, int):
         raise TypeError("matrix_power needs an integer power")
     if n < 0:
@@ -596,12 +618,16 @@ def matrix_power(x, n, /):
 
 def outer(x1, x2, /):
     """Outer product of two vectors."""
+    require("linalg.outer", "ifc", x1, x2)
+    require_promotable("linalg.outer", x1, x2)
     ns = backend_in([x1, x2]).ns
     return ns.multiply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
 
 
 def cross(x1, x2, /, *, axis=-1):
     """Cross product of 3-vectors along ``axis``."""
+    require("linalg.cross", "ifc", x1, x2)
+    require_promotable("linalg.cross", x1, x2)
     return apply(Cross, x1, x2, axis=axis)
 
 
@@ -612,10 +638,17 @@ def diagonal(x, /, *, offset=0):
 
 def trace(x, /, *, offset=0, dtype=None):
     """Sum of diagonal ``offset`` of the last two axes."""
+    require("linalg.trace", "ifc", x)
     return _sum(diagonal(x, offset=offset), axis=-1, dtype=dtype)
 
 
-matrix_rank = passthrough("matrix_rank", "linalg")
+_matrix_rank = passthrough("matrix_rank", "linalg")
+
+
+def matrix_rank(x, /, *, rtol=None):
+    """Rank of matrices: how many singular values exceed ``rtol`` times the largest (a count, no gradient)."""
+    _floating("matrix_rank", x)
+    return _matrix_rank(x, rtol=rtol)
 
 LINALG_FUNCTIONS = (
     "cholesky cross det diagonal eig eigh eigvals eigvalsh inv matmul matrix_norm matrix_power "
