@@ -276,3 +276,65 @@ def test_inv_of_integers_names_the_function_the_dtype_and_the_cast(xp):
     with pytest.raises(TypeError, match=r"linalg\.inv needs .*floating-point.*int64; cast it to a floating-point "
                                         r"dtype with astype first"):
         xp.linalg.inv(xp.asarray([[2, 1], [1, 3]], dtype=xp.int64))
+
+
+# -- pinv and matrix_rank with a tolerance --------------------------------------------------
+
+def _with_singular_values(rng, batch, m, n, values):
+    """Matrices of shape batch + (m, n) with the given singular values (the same for each)."""
+    k = min(m, n)
+    q1 = np.linalg.qr(rng.standard_normal(batch + (m, m)))[0][..., :, :k]
+    q2 = np.linalg.qr(rng.standard_normal(batch + (n, n)))[0][..., :, :k]
+    return (q1 * np.asarray(values)) @ np.swapaxes(q2, -1, -2)
+
+
+# rtol as a float, a 0-d array and arrays broadcasting to the stack (2, 3); the singular values
+# 1, 0.1 and 1e-3 are cut at different places by each.
+RTOLS = {
+    "float": lambda: 0.05,
+    "0-d": lambda: np.array(0.05),
+    "per column of the stack": lambda: np.array([0.5, 0.05, 1e-6]),
+    "per row of the stack": lambda: np.array([[0.05], [1e-6]]),
+    "per matrix": lambda: np.array([[0.5, 0.05, 1e-6], [1e-6, 0.5, 0.05]]),
+}
+
+
+def _rtol_of(xp, r):
+    return r if isinstance(r, float) else xp.asarray(xp.asarray(r))
+
+
+@pytest.mark.parametrize("rtol", list(RTOLS), ids=str)
+def test_pinv_takes_rtol_as_a_float_or_an_array_and_matches_torch(xp, rng, rtol):
+    torch = pytest.importorskip("torch")
+    an = _with_singular_values(rng, (2, 3), 4, 3, [1.0, 0.1, 1e-3])
+    r = RTOLS[rtol]()
+    a = xp.asarray(xp.asarray(an), requires_grad=True)
+    p = xp.linalg.pinv(a, rtol=_rtol_of(xp, r))
+    w = rng.standard_normal(p.shape)
+    xp.sum(p * xp.asarray(xp.asarray(w))).backward()
+    ta = torch.tensor(an, requires_grad=True)
+    tp = torch.linalg.pinv(ta, rtol=r if isinstance(r, float) else torch.tensor(r))
+    (tp * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(to_numpy(p), tp.detach().numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(to_numpy(a.grad), ta.grad.numpy(), rtol=1e-7, atol=1e-9)
+    rank = xp.linalg.matrix_rank(xp.asarray(xp.asarray(an)), rtol=_rtol_of(xp, r))
+    trank = torch.linalg.matrix_rank(torch.tensor(an), rtol=r if isinstance(r, float) else torch.tensor(r))
+    np.testing.assert_array_equal(to_numpy(rank), trank.numpy())
+    assert not rank.requires_grad
+
+
+def test_pinv_gradient_with_an_array_rtol_matches_finite_differences(xp, rng):
+    an = _with_singular_values(rng, (2,), 3, 2, [1.0, 0.5])
+    rtol = xp.asarray(xp.asarray(np.array([1e-3, 0.1])))  # keeps every singular value
+    check_grads(lambda a: xp.linalg.pinv(a, rtol=rtol), xp.asarray(xp.asarray(an)), rtol=1e-4, atol=1e-6)
+
+
+def test_rtol_must_be_real_floating_and_fit_the_stack(xp, rng):
+    a = xp.asarray(xp.asarray(_with_singular_values(rng, (2,), 3, 3, [1.0, 0.5, 0.1])))
+    for fn in (xp.linalg.pinv, xp.linalg.matrix_rank):
+        with pytest.raises(TypeError, match="rtol must have a real floating-point dtype"):
+            fn(a, rtol=xp.asarray([1, 2]))
+        with pytest.raises(ValueError, match=r"rtol of shape \(3,\) does not broadcast to the stack"):
+            fn(a, rtol=xp.asarray([0.1, 0.1, 0.1]))
+        with pytest.raises(TypeError, match="rtol must be a float or"):
+            fn(a, rtol="small")

@@ -18,7 +18,7 @@ from .._autograd import Op, apply
 from .._tensor import Tensor
 from .common import backend_in, cj, is_complex, passthrough
 from .dtype_rules import require, require_promotable
-from .manipulation import expand_dims, matrix_transpose, permute_dims, reshape
+from .manipulation import broadcast_shapes, expand_dims, matrix_transpose, permute_dims, reshape
 from .reductions import max as _max
 from .reductions import min as _min
 from .reductions import normalize_axes
@@ -545,10 +545,35 @@ def qr(x, /, *, mode="reduced"):
     return QRResult(*apply(QR, x, mode=mode))
 
 
+def _rtol(name, x, rtol):
+    """``rtol`` of pinv or matrix_rank as every backend takes it: None, a Python float, or a raw
+    real floating-point array that broadcasts to the stack of matrices, ``x.shape[:-2]``.  It
+    carries no gradient: the results are piecewise constant in it."""
+    if rtol is None:
+        return None
+    if isinstance(rtol, (int, float)) and not isinstance(rtol, bool):
+        return float(rtol)
+    if not (hasattr(rtol, "dtype") and hasattr(rtol, "shape")):
+        raise TypeError(f"linalg.{name}: rtol must be a float or a real floating-point array, got {rtol!r}")
+    b = backend_in([x, rtol])
+    if b.kind(rtol.dtype) != "f":
+        raise TypeError(f"linalg.{name}: rtol must have a real floating-point dtype, got {rtol.dtype}")
+    stack, shape = tuple(x.shape[:-2]), tuple(rtol.shape)
+    try:
+        fits = broadcast_shapes(shape, stack) == stack
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"linalg.{name}: rtol of shape {shape} does not broadcast to the stack of matrices, "
+                         f"shape {stack} (x has shape {tuple(x.shape)})")
+    return rtol.data if isinstance(rtol, Tensor) else rtol
+
+
 def pinv(x, /, *, rtol=None):
-    """Moore-Penrose pseudo-inverse."""
+    """Moore-Penrose pseudo-inverse; singular values up to ``rtol`` times the largest count as zero
+    (``rtol``: a float, or an array broadcasting to the stack of matrices)."""
     _floating("pinv", x)
-    return apply(Pinv, x, rtol=rtol)
+    return apply(Pinv, x, rtol=_rtol("pinv", x, rtol))
 
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
@@ -648,7 +673,7 @@ _matrix_rank = passthrough("matrix_rank", "linalg")
 def matrix_rank(x, /, *, rtol=None):
     """Rank of matrices: how many singular values exceed ``rtol`` times the largest (a count, no gradient)."""
     _floating("matrix_rank", x)
-    return _matrix_rank(x, rtol=rtol)
+    return _matrix_rank(x, rtol=_rtol("matrix_rank", x, rtol))
 
 LINALG_FUNCTIONS = (
     "cholesky cross det diagonal eig eigh eigvals eigvalsh inv matmul matrix_norm matrix_power "
