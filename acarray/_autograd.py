@@ -52,7 +52,8 @@ class Op:
     they declare ``__slots__`` as the element-wise ops do (one dict less per op).
 
     What else backward needs is the op's *record*, one tuple in ``self.rec``
-    (None once backward has freed it)::
+    (None once backward has freed it), whose fields are read by the indices
+    ``REC_ORDER`` to ``REC_EDGE`` defined below the class::
 
         (order, args, ins, out, versions, exact, b, retained, vjp, edge)
 
@@ -100,7 +101,7 @@ class Op:
     def args(self) -> tuple | None:
         """The arguments this op was applied to (tensors and constants); None once freed."""
         rec = self.rec
-        return None if rec is None else rec[1]
+        return None if rec is None else rec[REC_ARGS]
 
     @property
     def needs(self) -> tuple:
@@ -119,6 +120,16 @@ class Op:
 
     def __repr__(self):
         return f"<{self.name}Backward>"
+
+
+# The fields of an op's record (Op.rec), by index: the one place that says which is where.  The
+# record is built as a tuple literal in this order (output, _record) and unpacked in this order
+# (run_backward).  A plain tuple read by index constants costs what one read by literal indices
+# does; a named tuple would add a call to each op's recording and a descriptor to each field read.
+REC_FIELDS = ("order", "args", "ins", "out", "versions", "exact", "backend", "retained", "vjp", "edge")
+REC_ORDER, REC_ARGS, REC_INS, REC_OUT, REC_VERSIONS, REC_EXACT, REC_BACKEND, REC_RETAINED, REC_VJP, REC_EDGE = range(
+    len(REC_FIELDS)
+)
 
 
 def _mixed_backends(a, b):
@@ -240,6 +251,7 @@ def output(op, b, data, args, raw, recipe, only):
     if saves_output:
         versions = ((t._version, 0, None),) if versions is None else versions + ((t._version, 0, None),)
     op.kind = kind
+    # The fields of REC_FIELDS, in order.
     op.rec = (next(_ORDER), args, raw, data if saves_output else None, versions, exact, b, None, vjp, edge)
     t.ctx = op
     t._rg = True
@@ -306,7 +318,8 @@ def _record(op, b, args, raw, out, kind=None):
         saved = tuple((t._version, t._version[0], None) for t in outs)
         versions = saved if versions is None else versions + saved
         value = outs[0].data if single else tuple(t.data for t in outs)
-    op.rec = (next(_ORDER), args, raw, value, versions, False, b, None, None, None)  # backward checks the gradients
+    # The fields of REC_FIELDS, in order; exact is False: backward checks the gradients.
+    op.rec = (next(_ORDER), args, raw, value, versions, False, b, None, None, None)
 
 
 def retain(op, oi, t) -> None:
@@ -314,10 +327,10 @@ def retain(op, oi, t) -> None:
     rec = op.rec
     if rec is None:
         return  # freed: a backward pass through it raises
-    retained = rec[7]
+    retained = rec[REC_RETAINED]
     if retained is None:
         retained = {}
-        op.rec = rec[:7] + (retained,) + rec[8:]
+        op.rec = rec[:REC_RETAINED] + (retained,) + rec[REC_RETAINED + 1:]
     retained[oi] = weakref.ref(t)
 
 
@@ -392,7 +405,7 @@ def _check_anomaly(node, entry, ins, grads) -> None:
     inputs_finite = not _count(ins, "isfinite")
     if not nan and not inputs_finite:
         return
-    site = _SITES.get(node.rec[0])
+    site = _SITES.get(node.rec[REC_ORDER])
     where = (
         f"{node.name} was created at {site[0]}:{site[1]}, in {site[2]}:\n    {linecache.getline(site[0], site[1]).strip()}"
         if site is not None else f"{node.name} was recorded outside detect_anomaly(), so where is unknown"
@@ -434,7 +447,7 @@ def _receive(pending, queue, chained, edge, g):
         if rec is None:
             raise _freed_error(node)
         if queue or chained is not None:
-            heappush(queue, (rec[0], node))
+            heappush(queue, (rec[REC_ORDER], node))
         else:
             chained = node
     if oi is None:
@@ -608,13 +621,16 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
+    # A local, whose load is as short as a literal's (a global's carries an inline cache): the
+    # jumps of the loop keep their one-byte offsets, not one more instruction an op.
+    order_field = REC_ORDER
     try:
         while True:
             if chained is not None:
                 node = chained
                 chained = None
                 if queue:
-                    node = heappushpop(queue, (node.rec[0], node))[1]
+                    node = heappushpop(queue, (node.rec[order_field], node))[1]
             elif queue:
                 node = heappop(queue)[1]  # its saved values are there: every node is checked as it is queued
             else:
@@ -626,7 +642,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
             else:  # nothing was queued after it: this is the chained node
                 entry = carried
                 carried = None
-            _, args, ins, out, versions, exact, nb, retained, vjp, edge = node.rec
+            _, args, ins, out, versions, exact, nb, retained, vjp, edge = node.rec  # REC_FIELDS, in order
             if capture or retained:
                 sink.op_outputs(node, retained, entry, handed)
             if versions:
@@ -652,7 +668,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                         if rec is None:
                             raise _freed_error(edge)
                         if queue or chained is not None:
-                            heappush(queue, (rec[0], edge))
+                            heappush(queue, (rec[order_field], edge))
                             pending[edge] = g
                         else:
                             chained = edge
