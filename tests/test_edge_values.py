@@ -80,6 +80,15 @@ OTHERS = ["linalg.vector_norm"]  # reductions that live elsewhere
 FUNCTIONS = ELEMENTWISE + REDUCTIONS + SPECIAL + OTHERS
 
 
+def _standard_floor_divide(a, b):
+    """PyTorch's floor_divide, with the standard's special cases where one operand is infinite:
+    floor(a / b), as IEEE 754 rounds it (PyTorch pairs // with %, giving NaN and -1 there)."""
+    q = torch.floor_divide(a, b)
+    a_, b_ = (x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=q.dtype) for x in (a, b))
+    one_infinite = torch.isinf(a_) ^ torch.isinf(b_)
+    return torch.where(one_infinite, torch.floor(a_ / b_), q)
+
+
 def _const_grad(fn):
     """``fn`` with a gradient of zero for every argument (PyTorch has no derivative for it)."""
 
@@ -179,7 +188,7 @@ TORCH = {
     "subtract": _binary(T.sub),
     "multiply": _binary(T.mul),
     "divide": _binary(T.div),
-    "floor_divide": _binary(_const_grad(T.floor_divide)),
+    "floor_divide": _binary(_const_grad(lambda a, b: _standard_floor_divide(a, b))),
     "clip": lambda x, min=None, max=None: T.clamp(x, min, max),
     "where": lambda c, a, b: T.where(c, _t(a, b), _t(b, a)),
     "astype": lambda x, dtype: x.to(dtype),

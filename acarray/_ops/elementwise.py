@@ -150,47 +150,54 @@ def _nonnegative(xp, b):
     return b >= 0
 
 
-# name -> (what the rule reads: "x", "y" or "xy"; rule(xp, g, x, y)) for the holomorphic unary
+# The rows of the element-wise functions, one per function.  Each starts with the dtype kinds the
+# function accepts, as the standard states them (Backend.kind codes: b bool, i integer, f real
+# floating, c complex floating; anything else raises a TypeError), then what its rules read ("x"
+# the inputs, "y" the output) and the rules.  Its signature follows from its table, its forward
+# is the backend's function of the same name (see Backend.kernel) and its docstring is made from
+# the row (see _doc).
+#
+# name -> (kinds, what the rule reads, rule(xp, g, x, y)) for the holomorphic unary
 # functions.  Written with as few Python scalars as they allow: NumPy computes an operation with
 # one (``1 - y * y``) at half the speed of one between arrays (``g - g * y * y``).
 UNARY_HOLOMORPHIC = {
-    "acos": ("x", lambda xp, g, x, y: -g / xp.sqrt(1 - x * x)),
-    "acosh": ("x", lambda xp, g, x, y: g / xp.sqrt(x * x - 1)),
-    "asin": ("x", lambda xp, g, x, y: g / xp.sqrt(1 - x * x)),
-    "asinh": ("x", lambda xp, g, x, y: g / xp.sqrt(x * x + 1)),
-    "atan": ("x", lambda xp, g, x, y: g / (1 + x * x)),
-    "atanh": ("x", lambda xp, g, x, y: g / (1 - x * x)),
-    "cos": ("x", lambda xp, g, x, y: -g * xp.sin(x)),
-    "cosh": ("x", lambda xp, g, x, y: g * xp.sinh(x)),
-    "exp": ("y", lambda xp, g, x, y: g * y),
-    "expm1": ("y", lambda xp, g, x, y: g * y + g),
-    "log": ("x", lambda xp, g, x, y: g / x),
-    "log1p": ("x", lambda xp, g, x, y: g / (1 + x)),
-    "log2": ("x", lambda xp, g, x, y: g / (x * math.log(2))),
-    "log10": ("x", lambda xp, g, x, y: g / (x * math.log(10))),
-    "sin": ("x", lambda xp, g, x, y: g * xp.cos(x)),
-    "sinh": ("x", lambda xp, g, x, y: g * xp.cosh(x)),
-    "sqrt": ("y", lambda xp, g, x, y: g / (y + y)),
-    "square": ("x", lambda xp, g, x, y: g * (x + x)),
-    "tan": ("y", lambda xp, g, x, y: g + g * y * y),
-    "tanh": ("y", lambda xp, g, x, y: g - g * y * y),
-    "reciprocal": ("y", lambda xp, g, x, y: -(g * y * y)),
+    "acos": ("fc", "x", lambda xp, g, x, y: -g / xp.sqrt(1 - x * x)),
+    "acosh": ("fc", "x", lambda xp, g, x, y: g / xp.sqrt(x * x - 1)),
+    "asin": ("fc", "x", lambda xp, g, x, y: g / xp.sqrt(1 - x * x)),
+    "asinh": ("fc", "x", lambda xp, g, x, y: g / xp.sqrt(x * x + 1)),
+    "atan": ("fc", "x", lambda xp, g, x, y: g / (1 + x * x)),
+    "atanh": ("fc", "x", lambda xp, g, x, y: g / (1 - x * x)),
+    "cos": ("fc", "x", lambda xp, g, x, y: -g * xp.sin(x)),
+    "cosh": ("fc", "x", lambda xp, g, x, y: g * xp.sinh(x)),
+    "exp": ("fc", "y", lambda xp, g, x, y: g * y),
+    "expm1": ("fc", "y", lambda xp, g, x, y: g * y + g),
+    "log": ("fc", "x", lambda xp, g, x, y: g / x),
+    "log1p": ("fc", "x", lambda xp, g, x, y: g / (1 + x)),
+    "log2": ("fc", "x", lambda xp, g, x, y: g / (x * math.log(2))),
+    "log10": ("fc", "x", lambda xp, g, x, y: g / (x * math.log(10))),
+    "sin": ("fc", "x", lambda xp, g, x, y: g * xp.cos(x)),
+    "sinh": ("fc", "x", lambda xp, g, x, y: g * xp.cosh(x)),
+    "sqrt": ("fc", "y", lambda xp, g, x, y: g / (y + y)),
+    "square": ("ifc", "x", lambda xp, g, x, y: g * (x + x)),
+    "tan": ("fc", "y", lambda xp, g, x, y: g + g * y * y),
+    "tanh": ("fc", "y", lambda xp, g, x, y: g - g * y * y),
+    "reciprocal": ("fc", "y", lambda xp, g, x, y: -(g * y * y)),
 }
 
-# name -> (what the rule reads, rule(xp, g, x, y)) for the non-holomorphic unary functions.
+# name -> (kinds, what the rule reads, rule(xp, g, x, y)) for the non-holomorphic unary functions.
 UNARY_RULES = {
-    "abs": ("x", lambda xp, g, x, y: g * xp.sign(x)),  # 0 at x == 0, as in PyTorch
-    "negative": ("", lambda xp, g, x, y: -g),
-    "positive": ("", lambda xp, g, x, y: g),
-    "conj": ("", lambda xp, g, x, y: xp.conj(g)),
-    "real": ("", lambda xp, g, x, y: g),
-    "imag": ("x", lambda xp, g, x, y: xp.astype(g, x.dtype) * 1j),
+    "abs": ("ifc", "x", lambda xp, g, x, y: g * xp.sign(x)),  # 0 at x == 0, as in PyTorch
+    "negative": ("ifc", "", lambda xp, g, x, y: -g),
+    "positive": ("ifc", "", lambda xp, g, x, y: g),
+    "conj": ("ifc", "", lambda xp, g, x, y: xp.conj(g)),
+    "real": ("ifc", "", lambda xp, g, x, y: g),
+    "imag": ("c", "x", lambda xp, g, x, y: xp.astype(g, x.dtype) * 1j),
     # Piecewise constant: the gradient is zero (PyTorch's convention).
-    "ceil": ("", _zero),
-    "floor": ("", _zero),
-    "round": ("", _zero),
-    "trunc": ("", _zero),
-    "sign": ("xy", lambda xp, g, x, y: _complex_sign_rule(xp, g, x, y) if is_complex(x) else _zero(xp, g)),
+    "ceil": ("if", "", _zero),
+    "floor": ("if", "", _zero),
+    "round": ("ifc", "", _zero),
+    "trunc": ("if", "", _zero),
+    "sign": ("ifc", "xy", lambda xp, g, x, y: _complex_sign_rule(xp, g, x, y) if is_complex(x) else _zero(xp, g)),
 }
 
 
@@ -218,6 +225,16 @@ def _atan2_rule(xp, g, c, a, b):
     return xp.where(d == 0, xp.zeros_like(g), g * c / d)
 
 
+def _remainder_quotient(xp, a, b):
+    """The quotient q of remainder(a, b) = a - b * q: floor(a / b), but -1 where b is infinite
+    and a finite of the other sign (the remainder is then b itself, as in Python; the standard's
+    floor_divide gives -0 there)."""
+    q = xp.floor_divide(a, b)
+    if isinstance(b, (int, float)):
+        return xp.where(a * b < 0, -xp.ones_like(q), q) if math.isinf(b) else q
+    return xp.where(xp.isinf(b) & (a * b < 0), -xp.ones_like(q), q)
+
+
 def _logaddexp_rule(xp, g, a, b, y):
     """g / (1 + exp(b - a)), the gradient of logaddexp(a, b) in a: 1 beside -inf or where a is
     +inf and b is not; where a and b are the same infinity, g / 2 (they share it, as at every tie)."""
@@ -225,60 +242,83 @@ def _logaddexp_rule(xp, g, a, b, y):
     return g / (1 + xp.exp(xp.where(t != t, xp.zeros_like(t), t)))
 
 
-# name -> (what the rules read, rule for x1, rule for x2)
+# name -> (kinds, what the rules read, rule for x1, rule for x2)
 BINARY_RULES = {
-    "add": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: g),
-    "subtract": ("", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g),
-    "multiply": ("x", lambda xp, g, a, b, y: g * b, lambda xp, g, a, b, y: g * a),
-    "divide": ("xy", lambda xp, g, a, b, y: g / b, lambda xp, g, a, b, y: -g * y / b),
-    "pow": ("xy", _pow_base_rule, _pow_exponent_rule),
-    "atan2": ("x", lambda xp, g, a, b, y: _atan2_rule(xp, g, b, a, b), lambda xp, g, a, b, y: _atan2_rule(xp, -g, a, a, b)),
-    "hypot": ("xy", lambda xp, g, a, b, y: g * a / y, lambda xp, g, a, b, y: g * b / y),
+    "add": ("ifc", "", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: g),
+    "subtract": ("ifc", "", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g),
+    "multiply": ("ifc", "x", lambda xp, g, a, b, y: g * b, lambda xp, g, a, b, y: g * a),
+    "divide": ("fc", "xy", lambda xp, g, a, b, y: g / b, lambda xp, g, a, b, y: -g * y / b),
+    "pow": ("ifc", "xy", _pow_base_rule, _pow_exponent_rule),
+    "atan2": ("f", "x", lambda xp, g, a, b, y: _atan2_rule(xp, g, b, a, b), lambda xp, g, a, b, y: _atan2_rule(xp, -g, a, a, b)),
+    "hypot": ("f", "xy", lambda xp, g, a, b, y: g * a / y, lambda xp, g, a, b, y: g * b / y),
     "logaddexp": (
-        "x",
+        "f", "x",
         lambda xp, g, a, b, y: _logaddexp_rule(xp, g, a, b, y),
         lambda xp, g, a, b, y: _logaddexp_rule(xp, g, b, a, y),
     ),
     "maximum": (
-        "x",
+        "if", "x",
         lambda xp, g, a, b, y: g * _max_weight(xp, g, a, b),
         lambda xp, g, a, b, y: g * _max_weight(xp, g, b, a),
     ),
     "minimum": (
-        "x",
+        "if", "x",
         lambda xp, g, a, b, y: g * _min_weight(xp, g, a, b),
         lambda xp, g, a, b, y: g * _min_weight(xp, g, b, a),
     ),
     # +-1 by the signs of x1 and the result, 0 at x1 == +-0 (the result is +-0 for both), as in PyTorch.
-    "copysign": ("xy", lambda xp, g, a, b, y: g * (xp.sign(a) * xp.sign(y)), _zero),
-    "remainder": ("x", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g * xp.floor_divide(a, b)),
-    "floor_divide": ("", _zero, _zero),
+    "copysign": ("f", "xy", lambda xp, g, a, b, y: g * (xp.sign(a) * xp.sign(y)), _zero),
+    "remainder": ("if", "x", lambda xp, g, a, b, y: g, lambda xp, g, a, b, y: -g * _remainder_quotient(xp, a, b)),
+    "floor_divide": ("if", "", _zero, _zero),
     # nextafter(x1, x2) is x1 within one ulp, so 1 in x1 everywhere: also at x1 == x2, where the
     # result is x2 (== x1) and PyTorch gives 0; finite differences give 1 there.
-    "nextafter": ("", lambda xp, g, a, b, y: g, _zero),
+    "nextafter": ("f", "", lambda xp, g, a, b, y: g, _zero),
 }
 
-NONDIFFERENTIABLE = (
-    "bitwise_and bitwise_left_shift bitwise_invert bitwise_or bitwise_right_shift bitwise_xor "
-    "equal not_equal greater greater_equal less less_equal isfinite isinf isnan signbit "
-    "logical_and logical_not logical_or logical_xor"
-).split()
-
-# The dtype kinds each function accepts (Backend.kind codes: b bool, i integer, f real floating,
-# c complex floating), as the standard states them; anything else raises a TypeError.
-_KINDS_BY_FUNCTION = {
-    "fc": "acos acosh asin asinh atan atanh cos cosh exp expm1 log log1p log2 log10 sin sinh sqrt tan tanh "
-          "reciprocal divide",
-    "c": "imag",
-    "ifc": "square abs negative positive conj real round sign add subtract multiply pow isfinite isinf isnan",
-    "if": "ceil floor trunc maximum minimum remainder floor_divide greater greater_equal less less_equal",
-    "f": "atan2 hypot logaddexp copysign nextafter signbit",
-    "ib": "bitwise_and bitwise_or bitwise_xor bitwise_invert",
-    "i": "bitwise_left_shift bitwise_right_shift",
-    "b": "logical_and logical_not logical_or logical_xor",
-    "bifc": "equal not_equal",
+# name -> kinds for the functions whose output carries no gradient (comparisons, bitwise and
+# logical functions), of one argument or two.
+NONDIFFERENTIABLE_UNARY = {
+    "bitwise_invert": "ib", "isfinite": "ifc", "isinf": "ifc", "isnan": "ifc", "signbit": "f", "logical_not": "b",
 }
-KINDS = {name: kinds for kinds, names in _KINDS_BY_FUNCTION.items() for name in names.split()}
+NONDIFFERENTIABLE_BINARY = {
+    **dict.fromkeys(("bitwise_and", "bitwise_or", "bitwise_xor"), "ib"),
+    **dict.fromkeys(("bitwise_left_shift", "bitwise_right_shift"), "i"),
+    **dict.fromkeys(("equal", "not_equal"), "bifc"),
+    **dict.fromkeys(("greater", "greater_equal", "less", "less_equal"), "if"),
+    **dict.fromkeys(("logical_and", "logical_or", "logical_xor"), "b"),
+}
+NONDIFFERENTIABLE = [*NONDIFFERENTIABLE_UNARY, *NONDIFFERENTIABLE_BINARY]
+KINDS = {
+    **{name: row[0] for table in (UNARY_HOLOMORPHIC, UNARY_RULES, BINARY_RULES) for name, row in table.items()},
+    **NONDIFFERENTIABLE_UNARY, **NONDIFFERENTIABLE_BINARY,
+}
+
+_KIND_WORDS = {"b": "boolean", "i": "integer", "f": "real floating", "c": "complex floating"}
+
+
+def _doc(name: str, arity: int, function) -> str:
+    """The docstring of element-wise function ``name``, from its row: the dtypes it takes, and
+    its gradient (none, zero, or its rule's, with PyTorch's convention for complex values)."""
+    kinds = KINDS[name]
+    words = [_KIND_WORDS[k] for k in kinds]
+    takes = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if arity == 1:
+        doc = f"Element-wise ``{name}`` of the array API standard, for {takes} dtypes (others raise a TypeError)."
+    else:
+        refused = "" if kinds == "bifc" else "other dtypes, and "
+        doc = (f"Element-wise ``{name}`` of the array API standard of ``x1`` and ``x2``, broadcast together, "
+               f"for {takes} dtypes; {refused}operands that the standard's rules do not promote raise a TypeError.")
+    vjps = function.vjps
+    if vjps is None:
+        return doc + " Its result carries no gradient."
+    if all(r is _zero for r in vjps):
+        return doc + " Piecewise constant: its gradient is zero, as in PyTorch."
+    if "c" in kinds and name not in UNARY_RULES:
+        return doc + (" Differentiable; for complex inputs the gradient is that of PyTorch's convention,"
+                      " the conjugate derivative times the incoming gradient.")
+    return doc + " Differentiable, with PyTorch's conventions at its edge values."
+
+
 
 
 def _unary_function(name, function):
@@ -310,7 +350,7 @@ def _unary_function(name, function):
         return y
 
     fn.kinds = kinds
-    return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
+    return public(name, fn, _doc(name, 1, function))
 
 
 def _binary_function(name, function):
@@ -365,7 +405,7 @@ def _binary_function(name, function):
         return y
 
     fn.kinds = kinds
-    return public(name, fn, f"Element-wise ``{name}`` of the array API standard.")
+    return public(name, fn, _doc(name, 2, function))
 
 
 def _fast_entry(function, x, y, other=None, position=0):
@@ -428,13 +468,14 @@ def _signature(x1, x2):
 def _build():
     functions = {}
     for table, holomorphic in ((UNARY_HOLOMORPHIC, True), (UNARY_RULES, False)):
-        for name, (reads, rule) in table.items():
+        for name, (_, reads, rule) in table.items():
             functions[name] = _unary_function(name, Function(name, reads, (rule,), holomorphic))
-    for name, (reads, r1, r2) in BINARY_RULES.items():
+    for name, (_, reads, r1, r2) in BINARY_RULES.items():
         functions[name] = _binary_function(name, Function(name, reads, (r1, r2)))
-    for name in NONDIFFERENTIABLE:
-        unary = name in ("bitwise_invert", "isfinite", "isinf", "isnan", "signbit", "logical_not")
-        functions[name] = (_unary_function if unary else _binary_function)(name, Function(name))
+    for name in NONDIFFERENTIABLE_UNARY:
+        functions[name] = _unary_function(name, Function(name))
+    for name in NONDIFFERENTIABLE_BINARY:
+        functions[name] = _binary_function(name, Function(name))
     return functions
 
 
