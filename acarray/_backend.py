@@ -2,8 +2,11 @@
 
 A :class:`Backend` bundles a compliant namespace (``xp``) with a short name and the
 few capabilities the standard leaves out (scatter-add, writing into immutable
-arrays).  Everything per-dtype is memoised here too, so the hot path of an op
-never calls ``array_api_compat.array_namespace`` or ``isdtype``.
+arrays, its special-function library), and the element-wise kernels, corrected
+where the backend breaks the standard's special cases.  Everything that differs
+between backends is decided here, so the ops talk only to ``xp`` and these
+capabilities.  Everything per-dtype is memoised here too, so the hot path of an
+op never calls ``array_api_compat.array_namespace`` or ``isdtype``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ class Backend:
     per-dtype caches keyed by the dtype objects of real arrays.
     """
 
-    __slots__ = ("xp", "name", "writeable", "lazy", "array_type", "as_array", "scalars_as_arrays", "_ns", "_kind",
-                 "_differentiable", "_array_types", "_kernels")
+    __slots__ = ("xp", "name", "writeable", "lazy", "negative_steps", "numpy_readable", "repr_label", "array_type",
+                 "as_array", "scalars_as_arrays", "_views_write_through", "_ns", "_kind", "_differentiable",
+                 "_array_types", "_kernels", "_special")
 
     def __init__(self, xp, name: str):
         self.xp = _with_native_functions(xp, name)
@@ -56,6 +60,14 @@ class Backend:
         self.writeable = name != "jax"
         # Dask and JAX build graphs: asking for a value (bool(xp.any(...))) would compute them.
         self.lazy = name in ("dask", "jax")
+        # PyTorch's basic indexing takes no negative slice steps (getitem and setitem flip instead).
+        self.negative_steps = name != "torch"
+        # Basic indexing gives views that in-place operators write through (see add_at).
+        self._views_write_through = name in ("numpy", "torch", "cupy")
+        # NumPy reads these arrays (for printing) without computing a graph or copying from a GPU.
+        self.numpy_readable = name in ("numpy", "array_api_strict", "torch", "jax")
+        # What a tensor's repr says of its backend: nothing for NumPy's, the default.
+        self.repr_label = "" if name == "numpy" else f"backend={name}"
         # NumPy ufuncs turn 0-d results into scalars; Tensor._wrap turns them back with NumPy's own
         # asarray (array-api-compat's adds a device check and copy-mode handling around it).
         self.array_type = xp.asarray(0).__class__ if name == "numpy" else None
@@ -68,6 +80,7 @@ class Backend:
         self._differentiable: dict = {}
         self._array_types: set = set()
         self._kernels: dict = {}
+        self._special: dict = {}
 
     def __repr__(self):
         return f"<acarray backend {self.name!r}>"
@@ -163,6 +176,19 @@ class Backend:
             return arr
         return arr.at[key].set(value)
 
+    def add_at(self, arr, key, value):
+        """``arr[key] += value`` on an array of its own, for a basic index ``key`` (slices, integers,
+        the ellipsis); returns the result (a new array on immutable backends).  Repeated positions,
+        which only integer-array indices select, are :meth:`scatter_add_1d`'s."""
+        if self._views_write_through:
+            view = arr[key]
+            view += value
+            return arr
+        if self.writeable:
+            arr[key] = arr[key] + value
+            return arr
+        return arr.at[key].add(value)
+
     def scatter_add_1d(self, size: int, index, values):
         """A length-``size`` array with ``values[k]`` added at ``index[k]``; repeats add up."""
         xp = self.xp
@@ -191,6 +217,51 @@ class Backend:
             values.dtype,
         )
         return xp.matmul(xp.reshape(values, (1, -1)), onehot)[0, ...]
+
+    # -- special functions (SciPy's) ------------------------------------------------
+
+    def numpy_function(self, fn):
+        """``fn``, a function of NumPy arrays (SciPy's), as a function of this backend's arrays:
+        ``fn`` itself on NumPy, mapped lazily over the blocks on Dask, and through NumPy and back
+        elsewhere (CPU arrays only)."""
+        if self.name == "numpy":
+            return fn
+        np = importlib.import_module("numpy")
+        xp = self.xp
+        if self.name == "dask":
+            def blockwise(*args):
+                probe = (np.ones((), dtype=a.dtype) if hasattr(a, "dtype") else a for a in args)
+                with np.errstate(all="ignore"):
+                    dtype = np.asarray(fn(*probe)).dtype
+                return xp.map_blocks(fn, *args, dtype=dtype)
+
+            return blockwise
+
+        def through_numpy(*args):
+            device = next(a.device for a in args if hasattr(a, "device"))
+            out = fn(*(np.from_dlpack(a) if hasattr(a, "__dlpack__") else a for a in args))
+            return xp.asarray(np.asarray(out), device=device)
+
+        return through_numpy
+
+    def special_function(self, name: str, several: bool = False):
+        """The raw special function ``name`` (SciPy's name) from this backend's library (see
+        ``_SPECIAL_LIBRARIES``), raw arrays in and out.  A function of ``several`` arguments also
+        takes Python scalars, made arrays of the first array argument's dtype (torch.special and
+        cupyx take none), except an order that the library wants as a Python int."""
+        k = self._special.get((name, several))
+        if k is None:
+            if self.name not in _SPECIAL_LIBRARIES:
+                raise TypeError(f"acarray.special has no special-function library for the {self.name} backend")
+            module, others, int_orders = _SPECIAL_LIBRARIES[self.name]
+            library = others.get(name, module)
+            k = getattr(importlib.import_module(library), name)
+            if library.startswith(("scipy", "numpy")):
+                k = self.numpy_function(k)
+            if several:
+                k = _scalars_as_arrays(self, k, name in int_orders)
+            self._special[name, several] = k
+        return k
 
 
 # -- corrections of backend functions that break the standard's special cases --------
@@ -342,6 +413,39 @@ _CORRECTIONS = {
     "round": {"torch": _torch_round},
 }
 CORRECTED = frozenset(_CORRECTIONS)  # functions that some backend corrects
+
+
+# Each backend's special functions: (module, {function: module where the first lacks it}, functions
+# whose first argument, an order, the module takes as a Python int).  SciPy and NumPy functions
+# run through Backend.numpy_function.
+_SPECIAL_LIBRARIES = {
+    "numpy": ("scipy.special", {"sinc": "numpy"}, ()),
+    "cupy": ("cupyx.scipy.special", {"sinc": "cupy"}, ()),
+    "torch": ("torch.special", {"betainc": "scipy.special", "kl_div": "scipy.special"}, ("polygamma",)),
+    "jax": ("jax.scipy.special", {"sinc": "jax.numpy"}, ("polygamma",)),
+    "dask": ("scipy.special", {"sinc": "numpy"}, ()),
+    "array_api_strict": ("scipy.special", {"sinc": "numpy"}, ()),
+}
+
+
+def _scalars_as_arrays(b, fn, int_order):
+    """``fn`` with its Python scalar arguments as arrays of the first array argument's dtype
+    (the first argument left as it is where ``int_order``)."""
+    xp = b.xp
+    scalars = (int, float)
+
+    def kernel(*args):
+        like = next((a for a in args if not isinstance(a, scalars)), None)
+        if like is None:  # NumPy scalars only (np.float64 is a float)
+            return fn(*args)
+        args = [
+            xp.asarray(a, dtype=like.dtype, device=compat.device(like))
+            if isinstance(a, scalars) and not (i == 0 and int_order) else a
+            for i, a in enumerate(args)
+        ]
+        return fn(*args)
+
+    return kernel
 
 
 def _with_native_functions(xp, name):

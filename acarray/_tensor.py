@@ -171,9 +171,8 @@ class Tensor:
             )
         import numpy
 
-        if self._b.name == "numpy":
-            return numpy.asarray(self.data, dtype=dtype) if copy is not True else numpy.array(self.data, dtype=dtype)
-        return numpy.asarray(self.data, dtype=dtype)
+        data = numpy.asarray(self.data)  # the backend's own conversion (a view where it can be one)
+        return numpy.array(data, dtype=dtype) if copy is True else numpy.asarray(data, dtype=dtype)
 
     # -- copies and pickles -----------------------------------------------------------
 
@@ -259,7 +258,7 @@ class Tensor:
 
     def __repr__(self):
         b = self._b
-        if b.name in ("numpy", "array_api_strict", "torch", "jax"):
+        if b.numpy_readable:
             import numpy
 
             try:
@@ -269,8 +268,8 @@ class Tensor:
         else:
             body = repr(self.data)
         extra = [f"dtype={self.data.dtype}"]
-        if b.name != "numpy":
-            extra.insert(0, f"backend={b.name}")
+        if b.repr_label:
+            extra.insert(0, b.repr_label)
         if self.ctx is not None:
             extra.append(f"grad_fn={self.ctx!r}")
         elif self._rg:

@@ -226,3 +226,13 @@ def test_functions_without_deviations_run_the_backend_function_itself(name, fnam
     pytest.importorskip(name)
     b = backend_named(name)
     assert b.kernel(fname) is getattr(b.xp, fname)
+
+
+# -- conversions ---------------------------------------------------------------------
+
+def test_a_copy_to_numpy_is_a_copy_on_every_backend(ns):
+    t = ns.asarray([1.0, 2.0])
+    a = np.array(t, copy=True)
+    a[0] = 5.0
+    assert _values(t) == [1.0, 2.0]
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32

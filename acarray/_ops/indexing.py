@@ -85,7 +85,7 @@ class GetItem(Op):
 def getitem(x, key):
     """``x[key]`` for basic, integer-array and boolean-mask indices."""
     key = _raw_key(key)
-    if x._b.name == "torch":
+    if not x._b.negative_steps:
         split = _split_negative_steps(x._b, key, x.shape)
         if split is not None:
             from .manipulation import flip
@@ -96,7 +96,7 @@ def getitem(x, key):
 
 
 def _split_negative_steps(b, key, shape):
-    """For PyTorch, which has no negative slice steps: ``(pre, axes, rest)`` such that
+    """For a backend without negative slice steps (PyTorch): ``(pre, axes, rest)`` such that
     ``flip(x[pre], axis=axes)[rest]`` is ``x[key]`` (and the same elements for assignment),
     where ``pre`` holds only positive-step slices; ``None`` when ``key`` has no negative step."""
     parts = key if isinstance(key, tuple) else (key,)
@@ -147,7 +147,7 @@ def setitem(x, key, value):
     """``x[key] = value`` in place (see Tensor._inplace for how gradients stay right)."""
     key = _raw_key(key)
     b = x._b
-    split = _split_negative_steps(b, key, x.shape) if b.name == "torch" else None
+    split = None if b.negative_steps else _split_negative_steps(b, key, x.shape)
 
     def raw_put(data, v):
         if not isinstance(v, _scalar_types) and type(v) not in b._array_types and v is not None:

@@ -1,6 +1,7 @@
 """Special functions (``acarray.<backend>.special``): one table of gradient rules, kernels per backend.
 
-Each function runs the backend's own special-function library: SciPy for NumPy,
+Each function runs the backend's own special-function library, as
+:meth:`~acarray._backend.Backend.special_function` finds it: SciPy for NumPy,
 ``cupyx.scipy.special`` for CuPy, ``torch.special``, ``jax.scipy.special``;
 Dask maps SciPy over the blocks (lazily), and array-api-strict (and PyTorch for
 ``betainc`` and ``kl_div``, which torch.special lacks) converts through NumPy and SciPy and back.  SciPy's array-API dispatch looks for these functions
@@ -13,11 +14,8 @@ themselves (through :func:`special_of`), so they are differentiable again.
 
 from __future__ import annotations
 
-import importlib
 import math
 import types
-
-import array_api_compat as compat
 
 from .._autograd import Op, apply
 from .._backend import backend_for_namespace
@@ -27,83 +25,13 @@ from .elementwise import Function
 SQRT_2PI = math.sqrt(2 * math.pi)
 _SCALARS = (int, float)
 
-# Module holding each backend's special functions, and the module for those it lacks there.
-_LIBRARIES = {
-    "numpy": ("scipy.special", {"sinc": "numpy"}),
-    "cupy": ("cupyx.scipy.special", {"sinc": "cupy"}),
-    "torch": ("torch.special", {"betainc": "scipy.special", "kl_div": "scipy.special"}),  # through NumPy: CPU only
-    "jax": ("jax.scipy.special", {"sinc": "jax.numpy"}),
-    "dask": ("scipy.special", {"sinc": "numpy"}),
-    "array_api_strict": ("scipy.special", {"sinc": "numpy"}),
-}
-
 _KERNEL_NAMES = {"psi": "digamma"}  # acarray name -> library name, where they differ
-_KERNELS: dict = {}
-
-
-def _through_numpy(b, fn):
-    """``fn`` (a NumPy function) on arrays of a backend without special functions: convert and back."""
-    import numpy
-
-    def kernel(*args):
-        device = next(a.device for a in args if hasattr(a, "device"))
-        out = fn(*(numpy.from_dlpack(a) if hasattr(a, "__dlpack__") else a for a in args))
-        return b.xp.asarray(numpy.asarray(out), device=device)
-
-    return kernel
-
-
-def _blockwise(b, fn):
-    """``fn`` (a NumPy function) mapped lazily over the blocks of Dask arrays."""
-    import numpy
-
-    def kernel(*args):
-        probe = (numpy.ones((), dtype=a.dtype) if hasattr(a, "dtype") else a for a in args)
-        with numpy.errstate(all="ignore"):
-            dtype = numpy.asarray(fn(*probe)).dtype
-        return b.xp.map_blocks(fn, *args, dtype=dtype)
-
-    return kernel
-
-
-def _scalars_as_arrays(b, name, fn):
-    """``fn`` taking Python scalars, as some libraries (torch.special, cupyx) do not: a scalar gets
-    the dtype of the first array argument, except polygamma's order on torch and JAX (a Python int)."""
-    keep_first = name == "polygamma" and b.name in ("torch", "jax")
-    xp = b.xp
-
-    def kernel(*args):
-        like = next((a for a in args if not isinstance(a, _SCALARS)), None)
-        if like is None:  # NumPy scalars only (np.float64 is a float)
-            return fn(*args)
-        args = [
-            xp.asarray(a, dtype=like.dtype, device=compat.device(like))
-            if isinstance(a, _SCALARS) and not (i == 0 and keep_first) else a
-            for i, a in enumerate(args)
-        ]
-        return fn(*args)
-
-    return kernel
 
 
 def kernel(b, name: str):
-    """The raw special function ``name`` of backend ``b`` (raw arrays in and out)."""
-    key = (b.name, name)
-    k = _KERNELS.get(key)
-    if k is None:
-        if b.name not in _LIBRARIES:
-            raise TypeError(f"acarray.special has no special-function library for the {b.name} backend")
-        module, others = _LIBRARIES[b.name]
-        library = others.get(name, module)
-        k = getattr(importlib.import_module(library), _KERNEL_NAMES.get(name, name))
-        if b.name == "dask":
-            k = _blockwise(b, k)
-        elif b.name != "numpy" and library.startswith(("scipy", "numpy")):
-            k = _through_numpy(b, k)
-        if name in BINARY_RULES or name == "betainc":  # functions of several arguments
-            k = _scalars_as_arrays(b, name, k)
-        _KERNELS[key] = k
-    return k
+    """The raw special function ``name`` of backend ``b`` (raw arrays in and out; see
+    :meth:`~acarray._backend.Backend.special_function`)."""
+    return b.special_function(_KERNEL_NAMES.get(name, name), several=name in BINARY_RULES or name == "betainc")
 
 
 class _Kernels:

@@ -10,9 +10,6 @@ from ..._backend import backend_for_namespace
 from ..._ops.common import device_of  # noqa: F401  (the fused ops import it from here)
 from ..._tensor import Tensor
 
-# Backends whose basic indexing returns views that can be updated in place.
-_VIEW_BACKENDS = ("numpy", "torch", "cupy")
-
 
 def put(xp, arr, key, value):
     """``arr[key] = value`` on a fresh array; returns the result (a copy on immutable backends)."""
@@ -27,15 +24,7 @@ def add_at(xp, arr, key, value):
     if isinstance(arr, Tensor):
         arr[key] = arr[key] + value
         return arr
-    b = backend_for_namespace(xp)
-    if b.name in _VIEW_BACKENDS:
-        view = arr[key]
-        view += value
-        return arr
-    if b.writeable:
-        arr[key] = arr[key] + value
-        return arr
-    return arr.at[key].add(value)
+    return backend_for_namespace(xp).add_at(arr, key, value)
 
 
 def pad(xp, x, axes, widths, value=0.0):
