@@ -33,9 +33,9 @@ import numpy as np
 
 import acarray
 
+from ._host import to_numpy
 from ._namespace import DTYPES
 from ._tensor import Tensor
-from .testing import to_numpy
 
 __all__ = ["CheckpointError", "FORMAT", "MAX_DEPTH", "load", "save"]
 

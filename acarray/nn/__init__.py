@@ -15,7 +15,8 @@ from .layers.embedding import Embedding
 from .layers.linear import Flatten, Identity, Linear
 from .layers.norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .layers.recurrent import GRU, LSTM, RNN
-from .module import Buffer, IncompatibleKeys, Module, ModuleList, Parameter, Sequential, StateDictKeyError
+from .module import IncompatibleKeys, Module, ModuleList, Sequential, StateDictKeyError
+from .parameter import Buffer, Parameter
 
 __all__ = [
     "functional", "init", "utils", "ShapeError", "Module", "Parameter", "Buffer", "Sequential", "ModuleList",

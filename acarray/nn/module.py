@@ -13,29 +13,10 @@ from collections.abc import Mapping
 
 import acarray
 
-from .._backend import backend_of
+from .._host import to_numpy
 from .._namespace import DTYPES
-from .._tensor import Tensor
-from ..testing import to_numpy
 from .functional import ShapeError
-
-
-class Parameter(Tensor):
-    """A leaf tensor that requires grad and belongs to a module."""
-
-    __slots__ = ()
-
-    def __init__(self, data, requires_grad: bool = True):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
-
-
-class Buffer(Tensor):
-    """A tensor a module keeps and saves but does not train (running statistics)."""
-
-    __slots__ = ()
-
-    def __init__(self, data):
-        super().__init__(data.data if isinstance(data, Tensor) else data)
+from .parameter import Buffer, Parameter, array_like, clear_grad, dtype_kind, is_array
 
 
 def resolve_factory(dtype=None, device=None, backend=None):
@@ -52,18 +33,6 @@ def resolve_factory(dtype=None, device=None, backend=None):
             raise ValueError(f"unknown dtype name {dtype!r}")
         dtype = getattr(ns, dtype)
     return ns, dtype, device
-
-
-def array_like(value, like):
-    """``value`` (a Tensor or array of any backend) as a fresh raw array with the backend, dtype and device of ``like``."""
-    ns = like.__array_namespace__()
-    if not isinstance(value, Tensor) and hasattr(value, "detach"):  # a PyTorch tensor that may require grad
-        value = value.detach()
-    if isinstance(value, Tensor):
-        value = value.detach() if value.__array_namespace__() is ns else ns.asarray(to_numpy(value))
-    elif acarray.namespace(value) is not ns:
-        value = ns.asarray(to_numpy(value))
-    return ns.asarray(value, dtype=like.dtype, device=like.device, copy=True).data
 
 
 def dtype_name(t) -> str:
@@ -113,46 +82,8 @@ class StateDictKeyError(KeyError, RuntimeError):
         return str(self.args[0]) if self.args else ""
 
 
-def _is_array(value) -> bool:
-    if isinstance(value, Tensor):
-        return True
-    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
-        return False
-    try:
-        backend_of(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _kind(value) -> str:
-    """'f', 'c', 'i' or 'b' for an array of any backend; '?' for dtypes outside the standard's."""
-    try:
-        b = value._b if isinstance(value, Tensor) else backend_of(value)
-        return b.kind(value.dtype)
-    except Exception:
-        return "?"
-
-
 # Which dtype kinds a tensor of each kind takes values from when loading.
 _LOADABLE_KINDS = {"f": "f", "c": "cf", "i": "i", "b": "b"}
-
-
-def clear_grad(p, set_to_none: bool = True) -> None:
-    """Drop the gradient of ``p`` (``set_to_none``) or set it to zeros, in place where the backend allows."""
-    g = p.grad
-    if g is None:
-        return
-    if set_to_none:
-        p.grad = None
-        return
-    if isinstance(g, Tensor):  # after backward(create_graph=True): a plain zero array, detached from that graph
-        p.grad = p._b.xp.zeros_like(g.data)
-        return
-    try:
-        g[...] = 0
-    except Exception:  # read-only or immutable arrays
-        p.grad = p._b.xp.zeros_like(g)
 
 
 def _check_name(module, name, what):
@@ -198,7 +129,7 @@ class Module:
         if name in vars(self) and not isinstance(vars(self)[name], (Buffer, type(None))):
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Buffer):
-            if not _is_array(tensor):
+            if not is_array(tensor):
                 raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (an array or None required)")
             tensor = Buffer(tensor)
         setattr(self, name, tensor)
@@ -384,13 +315,13 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            if not _is_array(v):
+            if not is_array(v):
                 not_arrays.append(f"{k}: expected an array, got {type(v).__name__}")
                 continue
             shape = tuple(v.shape)
             if shape != t.shape:
                 shapes.append(f"{k}: expected {t.shape}, got {shape}")
-            if _kind(v) not in _LOADABLE_KINDS[t._b.kind(t.dtype)]:
+            if dtype_kind(v) not in _LOADABLE_KINDS[t._b.kind(t.dtype)]:
                 dtypes.append(f"{k}: expected {dtype_name(t)}, got {v.dtype}")
         if not_arrays:
             raise TypeError(f"{who}: values must be arrays: {'; '.join(not_arrays)}")

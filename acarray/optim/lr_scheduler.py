@@ -10,7 +10,7 @@ import math
 import numbers
 from collections.abc import Mapping
 
-from ..nn.layers._params import check_int, check_number
+from ..nn.parameter import check_int, check_number
 from .optimizer import Optimizer
 
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping, MutableMapping
 import acarray
 
 from .._tensor import Tensor
-from ..nn.module import Parameter, _is_array, _kind, array_like, clear_grad
+from ..nn.parameter import Parameter, array_like, clear_grad, dtype_kind, is_array
 
 # Entries of a param group that are not options.
 _NOT_OPTIONS = ("params", "param_names")
@@ -289,7 +289,7 @@ def _index(who: str, value, where: str) -> int:
     try:
         if isinstance(value, str):
             return int(value)
-        if _is_array(value):
+        if is_array(value):
             value = value.item() if hasattr(value, "item") else value
         if isinstance(value, float) and value.is_integer():
             return int(value)
@@ -307,7 +307,7 @@ def _scalar(v):
 
 def _option(v):
     """A loaded option as a Python value: 0-d arrays as numbers, 1-d ones (betas) as tuples of numbers."""
-    if _is_array(v):
+    if is_array(v):
         if len(v.shape) == 0:
             return _scalar(v)
         if len(v.shape) == 1:
@@ -319,7 +319,7 @@ def _state_value(who: str, i: int, name: str, v, p):
     """A saved state entry of parameter ``p`` (index ``i``): arrays of its shape on its backend, numbers as numbers."""
     if v is None or isinstance(v, (bool, numbers.Number)):
         return v
-    if not _is_array(v):
+    if not is_array(v):
         raise TypeError(f"{who}: state {name!r} of parameter {i} must be an array or a number, got {type(v).__name__}")
     shape = tuple(v.shape)
     if name == "step" or (shape == () and p.shape != ()):
@@ -330,6 +330,6 @@ def _state_value(who: str, i: int, name: str, v, p):
     if shape != p.shape:
         raise ValueError(f"{who}: state {name!r} of parameter {i}: expected shape {p.shape} (the parameter's), "
                          f"got {shape}")
-    if _kind(v) not in ("cf" if p._b.kind(p.dtype) == "c" else p._b.kind(p.dtype)):
+    if dtype_kind(v) not in ("cf" if p._b.kind(p.dtype) == "c" else p._b.kind(p.dtype)):
         raise ValueError(f"{who}: state {name!r} of parameter {i}: expected dtype {p.dtype}, got {v.dtype}")
     return array_like(v, p)

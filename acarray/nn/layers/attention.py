@@ -6,7 +6,8 @@ from .. import functional as F
 from .. import init
 from ..functional import ShapeError
 from ..module import Module
-from ._params import Factory, check_int
+from ..parameter import check_int
+from ._params import Factory
 from .linear import Linear
 
 

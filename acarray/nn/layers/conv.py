@@ -6,7 +6,8 @@ import math
 
 from .. import functional as F
 from ..module import Module
-from ._params import Factory, check_int, check_ints
+from ..parameter import check_int, check_ints
+from ._params import Factory
 
 
 class _ConvNd(Module):

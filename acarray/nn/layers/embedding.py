@@ -5,7 +5,8 @@ from __future__ import annotations
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._params import Factory, check_int
+from ..parameter import check_int
+from ._params import Factory
 
 
 class Embedding(Module):

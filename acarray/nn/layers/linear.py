@@ -6,7 +6,8 @@ import math
 
 from .. import functional as F
 from ..module import Module
-from ._params import Factory, check_int
+from ..parameter import check_int
+from ._params import Factory
 
 
 class Linear(Module):

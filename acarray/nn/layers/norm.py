@@ -5,7 +5,8 @@ from __future__ import annotations
 from .. import functional as F
 from ..functional import ShapeError
 from ..module import Module
-from ._params import Factory, check_int, check_number
+from ..parameter import check_int, check_number
+from ._params import Factory
 
 
 class _BatchNorm(Module):

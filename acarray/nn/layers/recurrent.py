@@ -11,7 +11,8 @@ from __future__ import annotations
 from .. import functional as F
 from ..functional import ShapeError
 from ..module import Module
-from ._params import Factory, check_int
+from ..parameter import check_int
+from ._params import Factory
 
 
 def _rnn_tanh(ns, xw, h, c, w_hh, b_hh):
