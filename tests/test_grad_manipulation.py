@@ -118,3 +118,23 @@ def test_diff_refuses_bad_input(xp, rng):
         xp.diff(make(xp, rng, (3,)), n=-1)
     with pytest.raises(ValueError, match="0-d"):
         xp.diff(xp.asarray(1.0, dtype=xp.float64))
+
+
+def test_meshgrid_broadcast_arrays_and_unstack_return_tuples(xp, rng):
+    import array_api_strict as strict
+
+    a, b = make(xp, rng, (3,)), make(xp, rng, (2,))
+    m = make(xp, rng, (2, 3))
+    sa, sb, sm = strict.asarray(to_numpy(a)), strict.asarray(to_numpy(b)), strict.asarray(to_numpy(m))
+    for ours, theirs in [
+        (xp.meshgrid(a, b), strict.meshgrid(sa, sb)),
+        (xp.meshgrid(a, b, indexing="ij"), strict.meshgrid(sa, sb, indexing="ij")),
+        (xp.meshgrid(a), strict.meshgrid(sa)),
+        (xp.broadcast_arrays(m, a), strict.broadcast_arrays(sm, sa)),
+        (xp.broadcast_arrays(a), strict.broadcast_arrays(sa)),
+        (xp.unstack(m, axis=1), strict.unstack(sm, axis=1)),
+    ]:
+        assert type(ours) is tuple and type(theirs) is tuple  # the 2025.12 standard's return type
+        assert len(ours) == len(theirs)
+        for o, t in zip(ours, theirs):
+            np.testing.assert_array_equal(to_numpy(o), np.asarray(t))

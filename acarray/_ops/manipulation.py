@@ -133,9 +133,9 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_arrays(*arrays):
-    """The arrays broadcast to one shape (a list, as the standard asks)."""
+    """The arrays broadcast to one shape (a tuple, as the standard asks)."""
     shape = broadcast_shapes(*(tuple(a.shape) for a in arrays))
-    return [broadcast_to(_tensor(a, arrays), shape) for a in arrays]
+    return tuple(broadcast_to(_tensor(a, arrays), shape) for a in arrays)
 
 
 def _tensor(a, among):
@@ -243,7 +243,7 @@ def repeat(x, repeats, /, *, axis=None):
 
 
 def meshgrid(*arrays, indexing="xy"):
-    """Coordinate grids from 1-D arrays (``indexing`` 'xy' or 'ij'), as a list."""
+    """Coordinate grids from 1-D arrays (``indexing`` 'xy' or 'ij'), as a tuple (the standard's)."""
     if indexing not in ("xy", "ij"):
         raise ValueError("indexing must be 'xy' or 'ij'")
     arrays = [_tensor(a, arrays) for a in arrays]
@@ -259,7 +259,7 @@ def meshgrid(*arrays, indexing="xy"):
         shape = [1] * n
         shape[pos] = a.shape[0]
         out.append(broadcast_to(reshape(a, tuple(shape)), tuple(sizes)))
-    return out
+    return tuple(out)
 
 
 def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
