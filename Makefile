@@ -44,8 +44,11 @@ conformance: $(STAMP)
 conformance-full: $(STAMP)
 	$(PY) -m conformance $(if $(BACKEND),--backend $(BACKEND),--all) --max-examples 100
 
+# ruff, then mypy on the package (its configuration: pyproject's [tool.mypy]; the stubs of the
+# namespaces, acarray/*.pyi, come from `python tools/make_stubs.py`).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check acarray tests conformance
+	$(VENV)/bin/ruff check acarray tests conformance tools
+	$(PY) -m mypy acarray
 
 clean:
 	rm -rf $(VENV) build *.egg-info
