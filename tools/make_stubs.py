@@ -321,8 +321,8 @@ def standard_function(name: str, fn, reference, *, shadowed: set[str], results: 
 
 
 def special_function(name: str, fn) -> str:
-    """A special function: Tensors in, a Tensor out (the second and later arguments of those of
-    several may also be Python numbers, as the first of an elementwise function may)."""
+    """A special function: Tensors in, a Tensor out; those of several arguments also take Python
+    numbers for some of them, as the runtime does (``polygamma(1, x)``)."""
     sig = inspect.signature(fn)
     many = len(sig.parameters) > 1
     params = [(p, "Tensor | float" if many else "Tensor") for p in sig.parameters.values()]
@@ -519,8 +519,8 @@ def tensor_operators() -> dict[str, str]:
         sig = inspect.signature(getattr(StrictArray, reference))
         params = [(p, convert(p.annotation, f"Array.{reference}({p.name})", shadowed=set(), results={}))
                   for p in sig.parameters.values() if p.name != "self"]
-        text = render_signature([(P("self", P.POSITIONAL_ONLY), ""), *params], returns)
-        text = text.replace("(self, /, ", "(self, ").replace("(self, /)", "(self)")
+        text = render_signature(params, returns)  # every parameter but self is positional-only
+        text = "(self" + (", " if params else "") + text[1:]
         out[dunder] = f"def {dunder}{text}: ...{'  # type: ignore[' + ignore + ']' if ignore else ''}"
 
     for d in _tensor._BINARY_DUNDERS:
