@@ -87,11 +87,10 @@ class Backend:
 
     @property
     def ns(self):
-        """acarray's namespace for this backend (``acarray.<name>``)."""
+        """acarray's namespace for this backend (``acarray.<name>``), made by the builder that the
+        namespace layer gives :func:`set_namespace_builder`."""
         if self._ns is None:
-            from ._namespace import namespace_for
-
-            self._ns = namespace_for(self)
+            self._ns = (_namespace_builder or _registered_builder())(self)
         return self._ns
 
     def kind(self, dtype) -> str:
@@ -502,6 +501,30 @@ def _numpy_creation(np, compliant):
         return compliant.arange(start, stop, step, dtype=dtype, device=device)
 
     return astype, ones_like, arange
+
+
+# -- the namespace layer ---------------------------------------------------------------
+#
+# This module is the lowest layer: it imports none of acarray's.  The namespace layer above it
+# (acarray._namespace, which assembles every op) hands over how it builds a backend's namespace.
+
+_namespace_builder = None
+
+
+def set_namespace_builder(build) -> None:
+    """Make ``build(backend)`` what :attr:`Backend.ns` calls to build acarray's namespace of a
+    backend (the namespace layer calls this when it is imported)."""
+    global _namespace_builder
+    _namespace_builder = build
+
+
+def _registered_builder():
+    """The namespace builder, the namespace layer imported first where nothing has imported it:
+    it registers itself then (or its ``namespace_for`` is taken as the builder)."""
+    module = importlib.import_module("acarray._namespace")
+    if _namespace_builder is None:
+        set_namespace_builder(module.namespace_for)
+    return _namespace_builder
 
 
 _BY_NAME: dict[str, Backend] = {}

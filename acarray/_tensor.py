@@ -6,7 +6,7 @@ import operator
 
 import array_api_compat as compat
 
-from ._backend import CORRECTED, backend_of
+from ._backend import CORRECTED, backend_named, backend_of, default_backend_name
 from ._grad_mode import recording
 
 _scalar_types = (int, float, complex)
@@ -32,9 +32,7 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         elif isinstance(data, (_scalar_types, list, tuple)):
-            from . import asarray
-
-            data = asarray(data).data
+            data = backend_named(default_backend_name()).ns.asarray(data).data  # acarray.asarray
         self.data = data
         self._b = backend_of(data)
         self.grad = None
@@ -104,11 +102,15 @@ class Tensor:
     def retain_grad(self) -> None:
         """Also store the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self.ctx is not None:
-            _autograd.retain(self.ctx, self._oi, self)
+            from ._autograd import retain  # the engine, which imports this module
+
+            retain(self.ctx, self._oi, self)
 
     def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        _autograd.run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        from ._autograd import run_backward  # the engine, which imports this module
+
+        run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     # -- array attributes -------------------------------------------------------------
 
@@ -412,7 +414,3 @@ def install_operators(functions):
         setattr(Tensor, f"__{dunder}__", getattr(_f, name))
     for dunder, name in _UNARY_DUNDERS.items():
         setattr(Tensor, f"__{dunder}__", getattr(_f, name))
-
-
-# The engine imports this module: it is bound here, after Tensor exists, and read at call time.
-from . import _autograd  # noqa: E402

@@ -88,10 +88,8 @@ def getitem(x, key):
     if not x._b.negative_steps:
         split = _split_negative_steps(x._b, key, x.shape)
         if split is not None:
-            from .manipulation import flip
-
             pre, axes, key = split
-            x = flip(apply(GetItem, x, key=pre), axis=axes)
+            x = x._b.ns.flip(apply(GetItem, x, key=pre), axis=axes)
     return apply(GetItem, x, key=key)
 
 
@@ -163,8 +161,7 @@ def setitem(x, key, value):
     def recorded_put(old, v):
         if split is None:
             return apply(SetItem, old, v, key=key)
-        from .manipulation import flip
-
+        flip = b.ns.flip  # the namespace's (differentiable) flip
         pre, axes, rest = split
         region = apply(SetItem, flip(apply(GetItem, old, key=pre), axis=axes), v, key=rest)
         return apply(SetItem, old, flip(region, axis=axes), key=pre)

@@ -6,6 +6,7 @@ from .._autograd import Op, apply
 from .._tensor import Tensor
 from .common import along, backend_in
 from .dtype_rules import require, require_all_promotable
+from .indexing import take
 
 
 class Rearrange(Op):
@@ -227,8 +228,6 @@ class Repeat(Op):
 
 def repeat(x, repeats, /, *, axis=None):
     """Each element of ``x`` repeated ``repeats`` times (an int or an integer array) along ``axis``."""
-    from .indexing import take
-
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = axis % x.ndim
