@@ -19,7 +19,7 @@ from ._ops.fft import FFT_FUNCTIONS
 from ._ops.linalg import __all_linalg__ as LINALG
 from ._ops.special import FUNCTIONS as SPECIAL
 from ._tensor import Tensor
-from .autograd import grad_of, value_and_grad, vjp
+from ._transforms import grad_of, value_and_grad, vjp
 
 API_VERSION = "2025.12"
 DTYPES = (
