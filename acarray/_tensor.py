@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import operator
 
 import array_api_compat as compat
@@ -102,15 +103,11 @@ class Tensor:
     def retain_grad(self) -> None:
         """Also store the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self.ctx is not None:
-            from ._autograd import retain  # the engine, which imports this module
-
-            retain(self.ctx, self._oi, self)
+            _engine().retain(self.ctx, self._oi, self)
 
     def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        from ._autograd import run_backward  # the engine, which imports this module
-
-        run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        _engine().run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     # -- array attributes -------------------------------------------------------------
 
@@ -333,6 +330,26 @@ class Tensor:
 
     def __setitem__(self, key, value):
         _f.setitem(self, key, value)
+
+
+# The autograd engine, a layer above this one (it imports Tensor), hands itself over with
+# set_engine: what Tensor.backward and retain_grad call (its run_backward and retain).
+_the_engine = None
+
+
+def set_engine(engine) -> None:
+    """Make ``engine`` (a module or object with ``run_backward`` and ``retain``) the one that
+    Tensor.backward and retain_grad run (the engine calls this when it is imported)."""
+    global _the_engine
+    _the_engine = engine
+
+
+def _engine():
+    """The engine; where none has handed itself over, acarray._autograd (imported by then: it
+    makes every op)."""
+    if _the_engine is None:
+        set_engine(importlib.import_module("acarray._autograd"))
+    return _the_engine
 
 
 def _check_leaf(t, what):
