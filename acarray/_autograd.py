@@ -31,7 +31,7 @@ import array_api_compat as compat
 from . import _grad_mode
 from ._backend import backend_of
 from ._grad_mode import state as _grad_state
-from ._tensor import Tensor
+from ._tensor import Tensor, set_engine
 
 
 class Op:
@@ -779,3 +779,8 @@ def _seed_backend_error(b, other):
         f"backward(): the gradient is an array of backend {other.name} but the tensor's backend is {b.name}; "
         f"convert the gradient with acarray.{b.name}.asarray first"
     )
+
+
+# Tensor sits below the engine: its backward() and retain_grad() reach run_backward and retain
+# through this hook.
+set_engine(sys.modules[__name__])
