@@ -11,35 +11,15 @@ import importlib.abc as _abc
 import importlib.util as _util
 import sys as _sys
 
-from . import autograd
 from ._autograd import Op
 from ._backend import BACKEND_NAMES
-from ._backend import Backend as _Backend
 from ._backend import backend_named as _backend_named
-from ._backend import default_backend_name as _default_backend_name
+from ._namespace import default_namespace as _default_namespace
+from ._namespace import namespace  # importing it hands Backend.ns its builder
 from ._ops.arguments import AxisError
 from ._tensor import Tensor
-from .serialization import CheckpointError, load, save
 
 __version__ = "0.1.0"
-
-
-def namespace(backend) -> object:
-    """acarray's namespace for ``backend``: a name ("torch"), a namespace module, or an array."""
-    from ._backend import backend_for_namespace, backend_of
-
-    if isinstance(backend, str):
-        return _backend_named(backend).ns
-    if isinstance(backend, _Backend):
-        return backend.ns
-    if isinstance(backend, Tensor):
-        return backend._b.ns
-    own = getattr(backend, "backend", None)  # one of acarray's namespaces (acarray, acarray.torch)
-    if isinstance(own, _Backend):
-        return own.ns
-    if hasattr(backend, "__array_namespace_info__") and not hasattr(backend, "shape"):
-        return backend_for_namespace(backend).ns
-    return backend_of(backend).ns
 
 
 class _NamespaceFinder(_abc.MetaPathFinder, _abc.Loader):
@@ -61,7 +41,7 @@ class _NamespaceFinder(_abc.MetaPathFinder, _abc.Loader):
 if not any(isinstance(f, _NamespaceFinder) for f in _sys.meta_path):
     _sys.meta_path.append(_NamespaceFinder())
 
-_default = _backend_named(_default_backend_name()).ns
+_default = _default_namespace()
 globals().update(
     {k: v for k, v in vars(_default).items() if not k.startswith("__") or k.startswith("__array")}
 )
@@ -79,6 +59,8 @@ def __getattr__(name):
         return _backend_named(name).ns
     if name in _SUBMODULES:
         return _importlib.import_module(f"acarray.{name}")
+    if name in ("save", "load", "CheckpointError"):
+        return getattr(_importlib.import_module("acarray.serialization"), name)
     raise AttributeError(f"module 'acarray' has no attribute {name!r}")
 
 

@@ -74,6 +74,9 @@ class Op:
     """
 
     __slots__ = ("next", "kind", "rec", "__weakref__")
+    next: tuple
+    kind: str | None
+    rec: tuple | None
     n_out = 1
     saves_inputs = False
     saves_output = False
@@ -270,7 +273,7 @@ def _wrap_outputs(op, b, args, raw, outs, rg):
     return outs
 
 
-_ORDER = itertools.count(0, -1)  # see _record
+_ORDER: itertools.count[int] | _SiteCounter = itertools.count(0, -1)  # see _record
 
 
 def _inputs(args, saves_inputs):

@@ -90,7 +90,9 @@ class Backend:
         """acarray's namespace for this backend (``acarray.<name>``), made by the builder that the
         namespace layer gives :func:`set_namespace_builder`."""
         if self._ns is None:
-            self._ns = (_namespace_builder or _registered_builder())(self)
+            if _namespace_builder is None:
+                raise RuntimeError("acarray's namespaces are built by acarray._namespace; import acarray first")
+            self._ns = _namespace_builder(self)
         return self._ns
 
     def kind(self, dtype) -> str:
@@ -516,15 +518,6 @@ def set_namespace_builder(build) -> None:
     backend (the namespace layer calls this when it is imported)."""
     global _namespace_builder
     _namespace_builder = build
-
-
-def _registered_builder():
-    """The namespace builder, the namespace layer imported first where nothing has imported it:
-    it registers itself then (or its ``namespace_for`` is taken as the builder)."""
-    module = importlib.import_module("acarray._namespace")
-    if _namespace_builder is None:
-        set_namespace_builder(module.namespace_for)
-    return _namespace_builder
 
 
 _BY_NAME: dict[str, Backend] = {}

@@ -14,20 +14,12 @@ import sys
 from ._ops import elementwise, indexing, linalg, manipulation, reductions, searching
 from ._ops.arguments import check_key, checked
 from ._ops.creation import to_device
+from ._ops.dtype_rules import require_inplace
 
-# The rules modules whose ``__all__`` are functions of the main namespace, and the names of
-# functions of the main namespace that modules of the extensions define.
-_MODULES = (reductions, searching)
-_BORROWED = {
-    elementwise: (*elementwise.FUNCTIONS, "astype", "clip", "where"),
-    manipulation: (
-        "broadcast_arrays", "broadcast_shapes", "broadcast_to", "concat", "diff", "expand_dims", "flip",
-        "matrix_transpose", "meshgrid", "moveaxis", "permute_dims", "repeat", "reshape", "roll", "squeeze",
-        "stack", "tile", "tril", "triu", "unstack",
-    ),
-    indexing: ("take", "take_along_axis"),
-    linalg: ("matmul", "tensordot", "vecdot"),
-}
+# The rules modules whose ``__all__`` are functions of the main namespace, and the functions
+# of the main namespace that the linalg extension's module defines.
+_MODULES = (elementwise, indexing, manipulation, reductions, searching)
+_BORROWED = {linalg: ("matmul", "tensordot", "vecdot")}
 
 
 def _rows() -> dict:
@@ -57,4 +49,4 @@ SHARED = {name: checked(name, fn) for name, fn in sorted(_UNCHECKED.items())}
 
 from ._tensor import install_operators  # noqa: E402
 
-install_operators(sys.modules[__name__])
+install_operators(sys.modules[__name__], require_inplace)

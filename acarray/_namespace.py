@@ -11,6 +11,14 @@ from __future__ import annotations
 import sys
 import types
 
+from ._backend import (
+    Backend,
+    backend_for_namespace,
+    backend_named,
+    backend_of,
+    default_backend_name,
+    set_namespace_builder,
+)
 from ._functions import SHARED
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._ops.arguments import checked
@@ -36,7 +44,7 @@ def _module(name: str, doc: str, members: dict) -> types.ModuleType:
     """A module of ``members``, its ``__all__`` their public names."""
     mod = types.ModuleType(name, doc)
     mod.__dict__.update(members)
-    mod.__all__ = sorted(n for n in members if (not n.startswith("_") or n.startswith("__array")) and n != "backend")
+    mod.__all__ = sorted(n for n in members if (not n.startswith("_") or n.startswith("__array")) and n != "backend")  # type: ignore[attr-defined]
     return mod
 
 
@@ -74,3 +82,28 @@ def namespace_for(b) -> types.ModuleType:
     sys.modules.setdefault(f"{name}.fft", fft)
     sys.modules.setdefault(f"{name}.special", special)
     return ns
+
+
+set_namespace_builder(namespace_for)
+
+
+def namespace(backend) -> types.ModuleType:
+    """acarray's namespace for ``backend``: a name ("torch"), a Backend, a namespace module
+    (``numpy``, ``acarray.torch``) or an array or Tensor of the backend."""
+    if isinstance(backend, str):
+        return backend_named(backend).ns
+    if isinstance(backend, Backend):
+        return backend.ns
+    if isinstance(backend, Tensor):
+        return backend._b.ns
+    own = getattr(backend, "backend", None)  # one of acarray's namespaces (acarray, acarray.torch)
+    if isinstance(own, Backend):
+        return own.ns
+    if hasattr(backend, "__array_namespace_info__") and not hasattr(backend, "shape"):
+        return backend_for_namespace(backend).ns
+    return backend_of(backend).ns
+
+
+def default_namespace() -> types.ModuleType:
+    """The namespace of the default backend (``import acarray as xp``: NumPy or ``$ACARRAY_BACKEND``)."""
+    return backend_named(default_backend_name()).ns

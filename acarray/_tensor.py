@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import operator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import array_api_compat as compat
 
 from ._backend import CORRECTED, backend_named, backend_of, default_backend_name
 from ._grad_mode import recording
+
+if TYPE_CHECKING:
+    from types import EllipsisType, ModuleType
+
+    from typing_extensions import Self
+
+    from ._autograd import Op
 
 _scalar_types = (int, float, complex)
 _new = object.__new__
@@ -29,7 +37,63 @@ class Tensor:
     __array_priority__ = 1000  # NumPy: let Tensor's reflected operators run
     __array_ufunc__ = None  # NumPy: never turn a Tensor into an object array
 
-    def __init__(self, data, *, requires_grad: bool = False):
+    if TYPE_CHECKING:
+        # Written by `python tools/make_stubs.py --tensor-block` from the operator tables at the end of this module.
+        data: Any
+        grad: Any
+        ctx: Op | None
+
+        def __add__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __radd__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __iadd__(self, other: Tensor | complex, /) -> Self: ...
+        def __sub__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __rsub__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __isub__(self, other: Tensor | complex, /) -> Self: ...
+        def __mul__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __rmul__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __imul__(self, other: Tensor | complex, /) -> Self: ...
+        def __truediv__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __rtruediv__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __itruediv__(self, other: Tensor | complex, /) -> Self: ...
+        def __floordiv__(self, other: Tensor | float, /) -> Tensor: ...
+        def __rfloordiv__(self, other: Tensor | float, /) -> Tensor: ...
+        def __ifloordiv__(self, other: Tensor | float, /) -> Self: ...
+        def __mod__(self, other: Tensor | float, /) -> Tensor: ...
+        def __rmod__(self, other: Tensor | float, /) -> Tensor: ...
+        def __imod__(self, other: Tensor | float, /) -> Self: ...
+        def __pow__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __rpow__(self, other: Tensor | complex, /) -> Tensor: ...
+        def __ipow__(self, other: Tensor | complex, /) -> Self: ...
+        def __matmul__(self, other: Tensor, /) -> Tensor: ...
+        def __rmatmul__(self, other: Tensor, /) -> Tensor: ...
+        def __imatmul__(self, other: Tensor, /) -> Self: ...
+        def __and__(self, other: Tensor | int, /) -> Tensor: ...
+        def __rand__(self, other: Tensor | int, /) -> Tensor: ...
+        def __iand__(self, other: Tensor | int, /) -> Self: ...
+        def __or__(self, other: Tensor | int, /) -> Tensor: ...
+        def __ror__(self, other: Tensor | int, /) -> Tensor: ...
+        def __ior__(self, other: Tensor | int, /) -> Self: ...
+        def __xor__(self, other: Tensor | int, /) -> Tensor: ...
+        def __rxor__(self, other: Tensor | int, /) -> Tensor: ...
+        def __ixor__(self, other: Tensor | int, /) -> Self: ...
+        def __lshift__(self, other: Tensor | int, /) -> Tensor: ...
+        def __rlshift__(self, other: Tensor | int, /) -> Tensor: ...
+        def __ilshift__(self, other: Tensor | int, /) -> Self: ...
+        def __rshift__(self, other: Tensor | int, /) -> Tensor: ...
+        def __rrshift__(self, other: Tensor | int, /) -> Tensor: ...
+        def __irshift__(self, other: Tensor | int, /) -> Self: ...
+        def __eq__(self, other: Tensor | complex, /) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Tensor | complex, /) -> Tensor: ...  # type: ignore[override]
+        def __lt__(self, other: Tensor | float, /) -> Tensor: ...
+        def __le__(self, other: Tensor | float, /) -> Tensor: ...
+        def __gt__(self, other: Tensor | float, /) -> Tensor: ...
+        def __ge__(self, other: Tensor | float, /) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __invert__(self) -> Tensor: ...
+
+    def __init__(self, data: Any, *, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
         elif isinstance(data, (_scalar_types, list, tuple)):
@@ -86,11 +150,11 @@ class Tensor:
         return self.ctx is None
 
     @property
-    def grad_fn(self):
+    def grad_fn(self) -> Op | None:
         return self.ctx
 
     @property
-    def src(self) -> tuple:
+    def src(self) -> tuple[Tensor, ...]:
         """The tensors the op that produced this tensor was applied to (empty for leaves)."""
         return self.ctx.src if self.ctx is not None else ()
 
@@ -103,24 +167,24 @@ class Tensor:
     def retain_grad(self) -> None:
         """Also store the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self.ctx is not None:
-            _engine().retain(self.ctx, self._oi, self)
+            _the_engine.retain(self.ctx, self._oi, self)
 
     def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        _engine().run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+        _the_engine.run_backward([self], [grad], retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
     # -- array attributes -------------------------------------------------------------
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.data.dtype
 
     @property
-    def device(self):
+    def device(self) -> Any:
         return compat.device(self.data)
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         return tuple(self.data.shape)
 
     @property
@@ -128,7 +192,7 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self):
+    def size(self) -> int | None:
         return compat.size(self.data)
 
     @property
@@ -141,11 +205,11 @@ class Tensor:
     def mT(self) -> Tensor:
         return _f.matrix_transpose(self)
 
-    def to_device(self, device, /, *, stream=None) -> Tensor:
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Tensor:
         """The tensor on ``device`` (differentiable; may change backend, e.g. CuPy to NumPy)."""
         return _f.to_device(self, device, stream=stream)
 
-    def __array_namespace__(self, /, *, api_version: str | None = None):
+    def __array_namespace__(self, /, *, api_version: str | None = None) -> ModuleType:
         if api_version is not None and api_version not in SUPPORTED_API_VERSIONS:
             raise ValueError(
                 f"unsupported array API version {api_version!r}; acarray supports "
@@ -245,12 +309,12 @@ class Tensor:
             return format(self.item(), spec)
         return super().__format__(spec)
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i, ...] for i in range(self.shape[0]))
@@ -275,7 +339,7 @@ class Tensor:
             extra.append("requires_grad=True")
         return f"tensor({body}, {', '.join(extra)})"
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     # -- in-place operations ----------------------------------------------------------
 
@@ -325,16 +389,16 @@ class Tensor:
         self._version[0] += 1
         return self
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: int | slice | EllipsisType | Tensor | None | tuple[int | slice | EllipsisType | Tensor | None, ...]) -> Tensor:
         return _f.getitem(self, key)
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: int | slice | EllipsisType | Tensor | None | tuple[int | slice | EllipsisType | Tensor | None, ...], value: Tensor | complex) -> None:
         _f.setitem(self, key, value)
 
 
 # The autograd engine, a layer above this one (it imports Tensor), hands itself over with
 # set_engine: what Tensor.backward and retain_grad call (its run_backward and retain).
-_the_engine = None
+_the_engine: Any = None
 
 
 def set_engine(engine) -> None:
@@ -342,14 +406,6 @@ def set_engine(engine) -> None:
     Tensor.backward and retain_grad run (the engine calls this when it is imported)."""
     global _the_engine
     _the_engine = engine
-
-
-def _engine():
-    """The engine; where none has handed itself over, acarray._autograd (imported by then: it
-    makes every op)."""
-    if _the_engine is None:
-        set_engine(importlib.import_module("acarray._autograd"))
-    return _the_engine
 
 
 def _check_leaf(t, what):
@@ -396,18 +452,18 @@ _COMPARISON_DUNDERS = {
 _UNARY_DUNDERS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": "bitwise_invert"}
 
 
-_f = None  # the module of namespace functions, set by install_operators
+_f: Any = None  # the module of namespace functions, set by install_operators
 
 
-def install_operators(functions):
-    """Give Tensor its operators, from the module holding the namespace functions."""
+def install_operators(functions, require_inplace):
+    """Give Tensor its operators, from the module holding the namespace functions;
+    ``require_inplace(fn, x, other)`` refuses an in-place update that would change x's dtype or
+    shape."""
     global _f
     _f = functions
 
     def reflected(fn):
         return lambda self, other: fn(other, self)
-
-    from ._ops.dtype_rules import require_inplace
 
     def inplace(fn, raw, name):
         if name in CORRECTED:  # a backend may correct the function, and so its operator

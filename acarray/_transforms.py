@@ -99,3 +99,6 @@ def grad_of(f, argnums=0):
         return value_and_grad(f, argnums)(*args)[1]
 
     return df
+
+
+grad_of.__name__ = grad_of.__qualname__ = "grad"  # acarray.grad (acarray.autograd.grad is backward's)

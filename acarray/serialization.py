@@ -46,7 +46,7 @@ MAX_DEPTH = 100
 
 _DTYPES = {np.dtype(name): name for name in DTYPES}
 # How numpy.save spells each supported dtype, in either byte order ("<f8", ">f8", "|b1").
-_DESCRS = {d.newbyteorder(order).str: d.newbyteorder(order) for d in _DTYPES for order in "<>"}
+_DESCRS = {e.str: e for d in _DTYPES for e in (d.newbyteorder("<"), d.newbyteorder(">"))}
 _MAX_HEADER = 1 << 16  # the longest .npy header read (NumPy itself reads at most 10000 bytes)
 _DTYPE_NAMES = ", ".join(DTYPES)
 _NPY_MAGIC = b"\x93NUMPY"
@@ -232,10 +232,10 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int, w
             raise CheckpointError(where, f"{what} declares shape {_short(shape)} of {dtype} ({nbytes} bytes) "
                                          f"but holds {held} bytes")
         flat = np.empty(count, dtype=dtype)  # no larger than the bytes the file holds for it
-        view = memoryview(flat).cast("B")
+        view = flat.data.cast("B")
         done = 0
         while done < nbytes:
-            n = f.readinto(view[done:done + _CHUNK])
+            n = f.readinto(view[done:done + _CHUNK])  # type: ignore[attr-defined]
             if not n:
                 raise CheckpointError(where, f"{what} ends early")
             done += n

@@ -27,7 +27,9 @@ def _graph(root: Tensor, names: dict | None):
     """
     by_id = {id(t): n for n, t in (names or {}).items()}
     keys: dict = {}
-    tensors, ops, edges = {}, {}, []
+    tensors: dict[str, str] = {}
+    ops: dict[str, str] = {}
+    edges: list[tuple[str, str, str | None]] = []
 
     def key(obj, prefix):
         return keys.setdefault(id(obj), f"{prefix}{len(keys)}")

@@ -93,16 +93,6 @@ LAYERS = {
     "acarray.optim.sgd": 5,
 }
 
-# Imports that break the layers or close a cycle, on their way out: (importer, imported) -> why.
-# Each is exempt from every check below; nothing else is.  Remove an entry with its import.
-KNOWN_CYCLES_BEING_REMOVED = {
-    ("acarray._backend", "acarray._namespace"):
-        "_registered_builder imports the namespace layer when nothing has registered a builder (1 -> 4)",
-    ("acarray._tensor", "acarray._autograd"): "Tensor.backward and retain_grad import the engine, which imports Tensor",
-    ("acarray._tensor", "acarray._ops.dtype_rules"): "install_operators imports a rule module (2 -> 3), which imports Tensor",
-    ("acarray", "acarray.autograd"): "import acarray imports acarray.autograd (4 -> 5)",
-    ("acarray", "acarray.serialization"): "import acarray imports acarray.serialization (4 -> 5), which imports acarray",
-}
 
 # Module-level functions whose imports are lazy attributes of a package (PEP 562), not imports of it.
 LAZY_ATTRIBUTES = {(ROOT, "__getattr__")}
@@ -234,11 +224,10 @@ def _imported_name(call: ast.Call):
 
 
 EDGES = list({(e.importer, e.target, e.named, e.line, e.where): e for m in sorted(MODULES) for e in _imports(m)}.values())
-EXEMPT = set(KNOWN_CYCLES_BEING_REMOVED)
 
 
-def _edges(exempt=True, top_level_only=False) -> list:
-    return [e for e in EDGES if e.target != e.importer and not (exempt and (e.importer, e.named) in EXEMPT)
+def _edges(top_level_only=False) -> list:
+    return [e for e in EDGES if e.target != e.importer
             and not (top_level_only and not e.top_level)]
 
 
@@ -248,11 +237,6 @@ def test_every_module_has_a_layer():
     assert not missing, f"modules without a layer (add them to LAYERS in {__file__}): {missing}"
     assert not gone, f"LAYERS names modules that are not there: {gone}"
     assert set(LAYERS.values()) <= {1, 2, 3, 4, 5}
-
-
-def test_known_cycles_name_modules_of_the_package():
-    for importer, target in KNOWN_CYCLES_BEING_REMOVED:
-        assert importer in MODULES and target in MODULES, (importer, target)
 
 
 def test_no_module_imports_a_higher_layer():
@@ -445,19 +429,6 @@ print(json.dumps(report))
 """
 
 
-def _closure(start: str, edges) -> set:
-    graph: dict = {}
-    for e in edges:
-        graph.setdefault(e.importer, set()).add(e.target)
-    seen, todo = set(), [start]
-    while todo:
-        for w in graph.get(todo.pop(), ()):
-            if w not in seen:
-                seen.add(w)
-                todo.append(w)
-    return seen
-
-
 @pytest.mark.parametrize("layer", [1, 2, 3, 4])
 def test_each_module_of_a_layer_imports_alone(layer):
     targets = [(m, layer) for m in sorted(MODULES) if LAYERS.get(m) == layer]
@@ -467,17 +438,11 @@ def test_each_module_of_a_layer_imports_alone(layer):
                          capture_output=True, text=True, timeout=300, cwd=os.path.dirname(_package_dir()))
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
-    at_import = _edges(exempt=False, top_level_only=True)
-    clean = _edges(exempt=True, top_level_only=True)
     bad = []
     for target, _ in targets:
         result = report[target]
         if result["error"]:
             bad.append(f"importing {target} alone raised:\n{result['error']}")
-        # A module of a higher layer loaded because of an exempt import is that entry's; any
-        # other (an import the parse does not see, or a higher module reached another way) is not.
-        full, allowed = _closure(target, at_import), _closure(target, clean)
-        for name in result["loaded"]:
-            if not (name in full and name not in allowed):
-                bad.append(f"importing {target} (layer {layer}) alone loads {name} (layer {LAYERS[name]})")
+        for name in result["loaded"]:  # the probe reports what got loaded above the target's layer
+            bad.append(f"importing {target} (layer {layer}) alone loads {name} (layer {LAYERS[name]})")
     assert not bad, "\n".join(bad)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import array_api_compat as compat
 
@@ -241,7 +242,7 @@ def bound_functions(b) -> dict:
         """The sample frequencies of ``rfft`` of a signal of length ``n``."""
         return _made(xp.fft.rfftfreq(n, d=d, dtype=dtype, device=device))
 
-    functions = {f.__name__: f for f in (
+    functions: dict[str, Any] = {f.__name__: f for f in (
         asarray, from_dlpack, arange, empty, eye, full, linspace, ones, zeros, empty_like, full_like,
         ones_like, zeros_like, isdtype, can_cast, result_type, finfo, iinfo,
     )}

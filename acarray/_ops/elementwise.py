@@ -30,6 +30,7 @@ class Elementwise(Op):
     5% fewer instructions than with a class per function)."""
 
     __slots__ = ("fn",)
+    fn: Function
 
     def forward(self, xp, *args):
         return self.fn.forward(xp, *args)
@@ -555,3 +556,6 @@ def astype(x, dtype, /, *, copy=True, device=None):
     if not copy and x.dtype == dtype and device is None:
         return x
     return apply(AsType, x, dtype=dtype, copy=copy, device=device)
+
+
+__all__ = [*FUNCTIONS, "astype", "clip", "where"]

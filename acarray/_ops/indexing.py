@@ -195,3 +195,6 @@ def take(x, indices, /, *, axis=None):
 def take_along_axis(x, indices, /, *, axis=-1):
     """Elements of ``x`` picked by ``indices`` along ``axis`` (same number of dimensions)."""
     return apply(Take, x, indices, axis=axis, fname="take_along_axis")
+
+
+__all__ = ["take", "take_along_axis"]  # of the namespace; getitem and setitem are Tensor's operators

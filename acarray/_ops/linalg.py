@@ -73,7 +73,7 @@ def matmul(x1, x2, /):
     return apply(Matmul, x1, x2)
 
 
-matmul.kinds = "ifc"  # what in-place @= checks
+matmul.kinds = "ifc"  # type: ignore[attr-defined]  # what in-place @= checks
 
 
 def _check_inner(x1, x2):

@@ -71,8 +71,9 @@ def reshape(x, /, shape, *, copy=None):
     return apply(Reshape, x, shape=tuple(shape), copy=copy)
 
 
-def expand_dims(x, /, axis=0):
-    """Insert size-1 axes at ``axis`` (an int or a tuple of ints)."""
+def expand_dims(x, /, axis):
+    """Insert size-1 axes at ``axis`` (an int or a tuple of ints, required: the 2025.12 standard gives
+    it no default); the gradient is reshaped back."""
     return apply(ExpandDims, x, axis=axis)
 
 
@@ -279,3 +280,10 @@ def diff(x, /, *, axis=-1, n=1, prepend=None, append=None):
             break  # differences of nothing are nothing
         x = x[along(ax, slice(1, None))] - x[along(ax, slice(None, -1))]
     return x
+
+
+__all__ = [
+    "broadcast_arrays", "broadcast_shapes", "broadcast_to", "concat", "diff", "expand_dims", "flip",
+    "matrix_transpose", "meshgrid", "moveaxis", "permute_dims", "repeat", "reshape", "roll", "squeeze",
+    "stack", "tile", "tril", "triu", "unstack",
+]

@@ -8,17 +8,15 @@ gradient, and higher derivatives, from the core.  Shape errors raise
 :class:`ShapeError` naming the function and the shapes involved.
 """
 
-from __future__ import annotations
+import math as _math
 
-import math
-
-from .._autograd import apply
-from .._grad_mode import no_grad
-from .._tensor import Tensor
+from .._autograd import apply as _apply
+from .._grad_mode import no_grad as _no_grad
+from .._tensor import Tensor as _Tensor
 from ._ops import conv as _conv
 from ._ops import dense as _dense
-from ._ops.util import count_valid_labels
-from .init import random_uniform
+from ._ops.util import count_valid_labels as _count_valid_labels
+from .init import random_uniform as _random_uniform
 
 
 class ShapeError(ValueError):
@@ -26,7 +24,7 @@ class ShapeError(ValueError):
 
 
 def _ns(x):
-    if not isinstance(x, Tensor):
+    if not isinstance(x, _Tensor):
         raise TypeError(f"expected an acarray Tensor, got {type(x).__name__}; wrap it with acarray.asarray")
     return x.__array_namespace__()
 
@@ -60,7 +58,7 @@ def _axis(name: str, axis, ndim: int) -> int:
 
 def relu(x):
     """``max(x, 0)``."""
-    return apply(_dense.Relu, x)
+    return _apply(_dense.Relu, x)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
@@ -70,7 +68,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 def sigmoid(x):
     """``1 / (1 + exp(-x))``, computed without overflow."""
-    return apply(_dense.Sigmoid, x)
+    return _apply(_dense.Sigmoid, x)
 
 
 def tanh(x):
@@ -93,15 +91,15 @@ def gelu(x, approximate: str = "none"):
         return 0.5 * x * (1 + ns.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
     if approximate != "none":
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    return apply(_dense.Gelu, x)
+    return _apply(_dense.Gelu, x)
 
 
 def _along(op, name, x, axis):
     ns = _ns(x)
     axis = _axis(name, axis, x.ndim)
     if x.ndim == 0:
-        return ns.reshape(apply(op, ns.reshape(x, (1,)), axis=0), ())
-    return apply(op, x, axis=axis)
+        return ns.reshape(_apply(op, ns.reshape(x, (1,)), axis=0), ())
+    return _apply(op, x, axis=axis)
 
 
 def softmax(x, axis: int = -1):
@@ -126,7 +124,7 @@ def linear(x, weight, bias=None):
         raise ShapeError(
             f"linear: input of shape {shape} needs {wshape[1]} features in its last axis (weight shape {wshape})"
         )
-    return apply(_dense.Linear, x, weight, bias)
+    return _apply(_dense.Linear, x, weight, bias)
 
 
 def _geometry(name, nd, kernel, stride, padding, dilation, groups=1):
@@ -159,7 +157,7 @@ def _conv_nd(name, nd, x, weight, bias, stride, padding, dilation, groups):
     if weight.shape[0] % groups:
         raise ShapeError(f"{name}: weight of shape {tuple(weight.shape)} is not (out, in/groups, kernel...) for groups={groups}")
     _check_conv_input(name, x, nd, weight.shape[1] * groups, geom)
-    return apply(_conv.Conv, x, weight, bias, geom=geom)
+    return _apply(_conv.Conv, x, weight, bias, geom=geom)
 
 
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -189,7 +187,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     )
     if geom.out_size(size) != tuple(x.shape[2:]) or min(size) < 1:
         raise ShapeError(f"{name}: output_padding {extra} must be smaller than the stride or dilation")
-    return apply(_conv.ConvTranspose, x, weight, bias, geom=geom, size=size)
+    return _apply(_conv.ConvTranspose, x, weight, bias, geom=geom, size=size)
 
 
 def _pool(op, name, x, kernel_size, stride, padding):
@@ -199,7 +197,7 @@ def _pool(op, name, x, kernel_size, stride, padding):
     if any(2 * p > k for p, k in zip(geom.padding, geom.kernel)):
         raise ValueError(f"{name}: padding {geom.padding} must be at most half the kernel size {geom.kernel}")
     _check_conv_input(name, x, 2, x.shape[1], geom)
-    return apply(op, x, geom=geom)
+    return _apply(op, x, geom=geom)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
@@ -227,7 +225,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     k = len(normalized_shape)
     if tuple(x.shape[x.ndim - k:]) != normalized_shape or x.ndim < k:
         raise ShapeError(f"layer_norm: input of shape {tuple(x.shape)} does not end with {normalized_shape}")
-    return apply(_dense.LayerNorm, x, weight, bias, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
+    return _apply(_dense.LayerNorm, x, weight, bias, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
@@ -246,7 +244,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         mean = ns.mean(x, axis=axes)
         var = ns.var(x, axis=axes)
         if running_mean is not None:
-            with no_grad():
+            with _no_grad():
                 running_mean.data = running_mean.data * (1 - momentum) + mean.data * momentum
                 running_var.data = running_var.data * (1 - momentum) + var.data * (momentum * count / (count - 1))
                 running_mean._version[0] += 1
@@ -270,14 +268,14 @@ def dropout(x, p: float = 0.5, training: bool = True):
     ns = _ns(x)
     if p == 1:
         return x * 0.0
-    keep = ns.asarray(random_uniform(tuple(x.shape)) >= p, dtype=x.dtype, device=x.device)
+    keep = ns.asarray(_random_uniform(tuple(x.shape)) >= p, dtype=x.dtype, device=x.device)
     return x * keep * (1 / (1 - p))
 
 
 def embedding(indices, weight):
     """Rows of ``weight`` ``(num, dim)`` picked by integer ``indices`` of any shape: ``(*indices.shape, dim)``."""
     ns = _ns(weight)
-    idx = indices if isinstance(indices, Tensor) else ns.asarray(indices)
+    idx = indices if isinstance(indices, _Tensor) else ns.asarray(indices)
     if not ns.isdtype(idx.dtype, "integral"):
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
     rows = ns.take(weight, ns.reshape(idx, (-1,)), axis=0)
@@ -291,14 +289,14 @@ def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal: bool = Fals
     a floating one is added to the scores; ``is_causal`` hides later keys.
     """
     ns = _ns(q)
-    scores = ns.matmul(q, ns.matrix_transpose(k)) * (1 / math.sqrt(q.shape[-1]))
+    scores = ns.matmul(q, ns.matrix_transpose(k)) * (1 / _math.sqrt(q.shape[-1]))
     lq, lk = q.shape[-2], k.shape[-2]
     if is_causal:
         causal = ns.tril(ns.ones((lq, lk), dtype=ns.bool, device=q.device))
         attn_mask = causal if attn_mask is None else ns.logical_and(causal, attn_mask)
     if attn_mask is not None:
         if attn_mask.dtype == ns.bool:
-            scores = ns.where(attn_mask, scores, -math.inf)
+            scores = ns.where(attn_mask, scores, -_math.inf)
         else:
             scores = scores + attn_mask
     return ns.matmul(softmax(scores, axis=-1), v)
@@ -326,7 +324,7 @@ def _check_same_shape(name, input, target):
 
 
 def _as_target(ns, target):
-    return target if isinstance(target, Tensor) else ns.asarray(target)
+    return target if isinstance(target, _Tensor) else ns.asarray(target)
 
 
 def _check_floating(name, what, x):
@@ -367,7 +365,7 @@ def l1_loss(input, target, reduction: str = "mean"):
     d = input - target
     # NaN where the difference is NaN, with PyTorch's gradient there: 0
     undefined = ns.isnan(d)
-    return _reduce(ns.where(undefined, math.nan, ns.abs(ns.where(undefined, 0.0, d))), reduction)
+    return _reduce(ns.where(undefined, _math.nan, ns.abs(ns.where(undefined, 0.0, d))), reduction)
 
 
 def _rows(x):
@@ -408,7 +406,7 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
         _class_indices(name, ns, input, target)
         tshape = tuple(target.shape)
         labels = target if len(tshape) == 1 else ns.reshape(target, (-1,))
-        loss = apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
+        loss = _apply(_dense.SoftmaxCrossEntropy, _rows(input), labels, ignore_index=ignore_index,
                      smoothing=float(label_smoothing), reduction=reduction)
         return ns.reshape(loss, tshape) if reduction == "none" else loss
     if target._b.kind(target.data.dtype) != "f" or tuple(target.shape) != shape:
@@ -416,7 +414,7 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
                          f"{(shape[0], *shape[2:])} or class probabilities (real floats) of shape {shape}, "
                          f"got {target.dtype} of shape {tuple(target.shape)}")
     q = target if not label_smoothing else target * (1 - label_smoothing) + label_smoothing / shape[1]
-    loss = apply(_dense.SoftCrossEntropy, _rows(input), _rows(q))
+    loss = _apply(_dense.SoftCrossEntropy, _rows(input), _rows(q))
     if reduction == "none" and len(shape) != 2:
         return ns.reshape(loss, (shape[0], *shape[2:]))
     return _reduce(loss, reduction)
@@ -438,7 +436,7 @@ def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean"):
         raise ShapeError(f"{name}: expected log-probabilities of shape (N, C, ...) or (C,), got shape {tuple(input.shape)}")
     _class_indices(name, ns, input, target)
     labels = ns.reshape(target, (-1,))
-    count = count_valid_labels(labels._b.xp, labels.data, input.shape[1], ignore_index, name)
+    count = _count_valid_labels(labels._b.xp, labels.data, input.shape[1], ignore_index, name)
     column = ns.reshape(labels, (-1, 1))
     pick = (column == ns.arange(input.shape[1], device=input.device)) & (column != ignore_index)
     loss = -ns.sum(ns.where(pick, _rows(input), 0.0), axis=1)
@@ -480,7 +478,7 @@ def binary_cross_entropy(input, target, reduction: str = "mean", *, weight=None)
     xp = input._b.xp
     if p.size and not bool(xp.all(xp.logical_and(p >= 0, p <= 1))):
         raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values outside (or NaN)")
-    return _reduce(_weighted(name, apply(_dense.BinaryCrossEntropy, input, target), weight), reduction)
+    return _reduce(_weighted(name, _apply(_dense.BinaryCrossEntropy, input, target), weight), reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", *, weight=None, pos_weight=None):
@@ -497,5 +495,8 @@ def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", *, 
     _check_floating(name, "input", input)
     if pos_weight is not None:
         _check_broadcasts(name, "pos_weight", pos_weight, input)
-    loss = apply(_dense.BinaryCrossEntropyWithLogits, input, target, pos_weight)
+    loss = _apply(_dense.BinaryCrossEntropyWithLogits, input, target, pos_weight)
     return _reduce(_weighted(name, loss, weight), reduction)
+
+
+__all__ = sorted(n for n, v in list(globals().items()) if not n.startswith("_") and getattr(v, "__module__", None) == __name__)

@@ -303,7 +303,7 @@ class Module:
             raise TypeError(f"{who}: expected a dict of arrays by name (what state_dict() returns), "
                             f"got {type(state_dict).__name__}")
         own = dict(self._state_items())
-        ignored = set()
+        ignored: set[str] = set()
         for mod_name, mod in self.named_modules(remove_duplicate=False):
             ignored.update((f"{mod_name}.{k}" if mod_name else k) for k in mod._ignored_state_keys())
         missing = [k for k in own if k not in state_dict]

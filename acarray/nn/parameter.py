@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import typing
 
 import acarray
 
@@ -112,6 +113,7 @@ def check_number(layer: str, name: str, value, low: float | None = None, high: f
     """``value`` as a real number in ``[low, high]`` (``[low, high)`` with ``high_open``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{layer}: {name} must be a number, got {value!r} ({type(value).__name__})")
+    value = typing.cast(float, value)  # a numbers.Real, which typeshed does not compare with floats
     above = low is None or value >= low
     below = high is None or (value < high if high_open else value <= high)
     if not (above and below) or value != value:

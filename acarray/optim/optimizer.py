@@ -242,7 +242,7 @@ class Optimizer:
         if len(groups) != len(self.param_groups):
             raise ValueError(f"{who}: loaded state dict has a different number of parameter groups "
                              f"({len(groups)}) than this optimizer ({len(self.param_groups)})")
-        id_map = {}
+        id_map: dict[int, Tensor] = {}
         for i, (mine, saved) in enumerate(zip(self.param_groups, groups)):
             indices = [_index(who, x, f"parameter group {i}") for x in saved["params"]]
             if len(indices) != len(mine["params"]):

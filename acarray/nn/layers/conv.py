@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .. import functional as F
 from ..module import Module
@@ -77,7 +78,7 @@ class ConvTranspose2d(_ConvNd):
 
 
 class _Pool2d(Module):
-    function = None
+    function: Any = None
 
     def __init__(self, kernel_size, stride=None, padding=0):
         name = type(self).__name__

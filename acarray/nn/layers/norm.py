@@ -10,7 +10,7 @@ from ._params import Factory
 
 
 class _BatchNorm(Module):
-    ndims = (2, 3)
+    ndims: tuple[int, ...] = (2, 3)
     layout = "(N, C) or (N, C, L)"
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
