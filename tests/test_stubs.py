@@ -89,7 +89,10 @@ def _declared(path: Path) -> tuple[set, list]:
                     if target.id == "__all__":
                         listed = ast.literal_eval(node.value)
         elif isinstance(node, ast.ImportFrom):
-            names.update(a.asname or a.name for a in node.names)
+            if node.module == "acarray" and [a.name for a in node.names] == ["*"]:
+                names.update(_declared(ROOT / "acarray" / "__init__.pyi")[1])  # the package's __all__
+            else:
+                names.update(a.asname or a.name for a in node.names)
     return names, listed
 
 
@@ -118,7 +121,8 @@ def test_stubs_declare_every_name(name):
         names, listed = _declared(ROOT / "acarray" / stub)
         missing = sorted(set(module.__all__) - names)
         assert not missing, f"acarray/{stub} lacks {missing}: run `{REGENERATE}`"
-        assert listed == sorted(module.__all__), f"acarray/{stub}'s __all__ is not {module.__name__}'s"
+        if module is not ns:  # a backend's stub takes the package's names, a superset of its own
+            assert listed == sorted(module.__all__), f"acarray/{stub}'s __all__ is not {module.__name__}'s"
     for n in ("linalg", "fft", "special", "backend"):
         assert n in _declared(ROOT / "acarray" / f"{name}.pyi")[0]
 

@@ -489,10 +489,11 @@ def _package(ns, notes: list) -> str:
 
 
 def _backend(ns, name: str) -> str:
-    names = sorted(ns.__all__)
-    imports = [("acarray", n, n) for n in [*names, "backend"]]
+    """A backend's stub: the package's names (every backend's namespace has the same functions,
+    and the package stub declares them), and the backend object and extensions of its own."""
     doc = f"acarray's differentiable array API namespace on {name}: ``import acarray.{name} as xp``."
-    return _module(doc, imports, names, [])
+    own = "".join(f"from acarray import {n} as {n}\n" for n in ("backend", "fft", "linalg", "special"))
+    return _header(doc) + "from acarray import *  # noqa: F403\n" + own
 
 
 def render() -> tuple[dict[str, str], list[str]]:
