@@ -94,6 +94,8 @@ class Tensor:
         def __invert__(self) -> Tensor: ...
 
     def __init__(self, data: Any, *, requires_grad: bool = False) -> None:
+        """A leaf tensor of ``data``: a backend array (wrapped as it is), a Tensor (its data, without
+        its history) or Python scalars and lists (through the default namespace's ``asarray``)."""
         if isinstance(data, Tensor):
             data = data.data
         elif isinstance(data, (_scalar_types, list, tuple)):
@@ -128,6 +130,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        """Whether a gradient flows to this tensor: set on leaves (``requires_grad_()``), and true
+        of every result of an op on such a tensor while recording is on."""
         return self._rg
 
     @requires_grad.setter
@@ -147,10 +151,13 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """Whether this tensor was made by no recorded op (created, or detached); only leaves keep
+        ``.grad`` unless ``retain_grad()`` was called."""
         return self.ctx is None
 
     @property
     def grad_fn(self) -> Op | None:
+        """The recorded op that made this tensor (None for leaves), as PyTorch's ``grad_fn``."""
         return self.ctx
 
     @property
@@ -177,32 +184,40 @@ class Tensor:
 
     @property
     def dtype(self) -> Any:
+        """The backend's dtype object (``numpy.float64``, ``torch.float32``...), the namespace's own."""
         return self.data.dtype
 
     @property
     def device(self) -> Any:
+        """The device of the data, as the backend names it ("cpu", a CuPy or PyTorch device)."""
         return compat.device(self.data)
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints (None for a size Dask does not know yet)."""
         return tuple(self.data.shape)
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self.data.ndim
 
     @property
     def size(self) -> int | None:
+        """The number of elements (None where a size is unknown, on Dask)."""
         return compat.size(self.data)
 
     @property
     def T(self) -> Tensor:
+        """The transpose of a 2-D tensor (a ValueError for other ranks, as the standard says; use
+        ``mT`` for stacks of matrices); differentiable."""
         if self.ndim != 2:
             raise ValueError(f"x.T requires a 2-D array, got {self.ndim}-D; use x.mT or permute_dims")
         return _f.permute_dims(self, (1, 0))
 
     @property
     def mT(self) -> Tensor:
+        """The transpose of the last two axes (``matrix_transpose``); differentiable."""
         return _f.matrix_transpose(self)
 
     def to_device(self, device: Any, /, *, stream: Any = None) -> Tensor:
@@ -210,6 +225,8 @@ class Tensor:
         return _f.to_device(self, device, stream=stream)
 
     def __array_namespace__(self, /, *, api_version: str | None = None) -> ModuleType:
+        """acarray's namespace of this tensor's backend (``acarray.torch`` for a PyTorch-backed
+        one), whose functions record gradients; a ValueError for an unsupported ``api_version``."""
         if api_version is not None and api_version not in SUPPORTED_API_VERSIONS:
             raise ValueError(
                 f"unsupported array API version {api_version!r}; acarray supports "
@@ -218,15 +235,20 @@ class Tensor:
         return self._b.ns
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The data through DLPack; refused for a tensor that requires grad (the gradient would stop
+        there: export ``x.detach()``)."""
         if self._rg:
             raise RuntimeError("cannot export a tensor that requires grad through DLPack; use x.detach()")
         kwargs = {k: v for k, v in dict(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy).items() if v is not None}
         return self.data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
+        """The DLPack device of the data."""
         return self.data.__dlpack_device__()
 
     def __array__(self, dtype=None, copy=None):
+        """The values as a NumPy array (a view where the backend gives one, a copy with
+        ``copy=True``); refused for a tensor that requires grad (use ``x.detach()``)."""
         if self._rg:
             raise TypeError(
                 "refusing to convert a tensor that requires grad to a NumPy array: the gradient "
@@ -274,18 +296,28 @@ class Tensor:
         return self.data
 
     def __bool__(self):
+        """A 0-d tensor as a Python bool (the standard's conversion; other shapes and dtypes
+        are refused with a TypeError)."""
         return bool(self._scalar("bool", "bifc"))
 
     def __int__(self):
+        """A 0-d tensor as a Python int (the standard's conversion; other shapes and dtypes
+        are refused with a TypeError)."""
         return int(self._scalar("int", "bif"))
 
     def __float__(self):
+        """A 0-d tensor as a Python float (the standard's conversion; other shapes and dtypes
+        are refused with a TypeError)."""
         return float(self._scalar("float", "bif"))
 
     def __complex__(self):
+        """A 0-d tensor as a Python complex (the standard's conversion; other shapes and dtypes
+        are refused with a TypeError)."""
         return complex(self._scalar("complex", "bifc"))
 
     def __index__(self):
+        """A 0-d tensor as an index (the standard's conversion; other shapes and dtypes
+        are refused with a TypeError)."""
         return int(self._scalar("index", "i"))  # integer dtype checked; CuPy arrays lack __index__
 
     def item(self):
@@ -299,6 +331,7 @@ class Tensor:
         return scalar(self._b.xp.reshape(v, ()))
 
     def tolist(self):
+        """The values as nested Python lists (through NumPy; the gradient stops here)."""
         import numpy
 
         return numpy.asarray(self.detach()).tolist()
@@ -310,16 +343,19 @@ class Tensor:
         return super().__format__(spec)
 
     def __len__(self) -> int:
+        """The size of the first axis (a TypeError for a 0-d tensor)."""
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis, each differentiable (``x[i, ...]``)."""
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i, ...] for i in range(self.shape[0]))
 
     def __repr__(self):
+        """``tensor([...], backend=..., dtype=..., grad_fn=...)``."""
         b = self._b
         if b.numpy_readable:
             import numpy
@@ -390,9 +426,13 @@ class Tensor:
         return self
 
     def __getitem__(self, key: int | slice | EllipsisType | Tensor | None | tuple[int | slice | EllipsisType | Tensor | None, ...]) -> Tensor:
+        """``x[key]`` with the standard's keys (integers, slices, ``...``, None, integer arrays and
+        boolean masks); differentiable, and refused with an IndexError naming the key otherwise."""
         return _f.getitem(self, key)
 
     def __setitem__(self, key: int | slice | EllipsisType | Tensor | None | tuple[int | slice | EllipsisType | Tensor | None, ...], value: Tensor | complex) -> None:
+        """``x[key] = value`` in place, differentiable in ``x``'s other elements and in ``value``
+        (see "In-place operations" in the README)."""
         _f.setitem(self, key, value)
 
 
@@ -463,7 +503,11 @@ def install_operators(functions, require_inplace):
     _f = functions
 
     def reflected(fn):
-        return lambda self, other: fn(other, self)
+        def method(self, other):
+            return fn(other, self)
+
+        method.__doc__ = f"``{fn.__name__}(other, self)``, the reflected operator."
+        return method
 
     def inplace(fn, raw, name):
         if name in CORRECTED:  # a backend may correct the function, and so its operator
@@ -475,6 +519,8 @@ def install_operators(functions, require_inplace):
                 require_inplace(fn, self, other)
                 return self._inplace(fn, other, raw)
 
+        method.__doc__ = (f"``self = {fn.__name__}(self, other)`` in place: refused where the result would "
+                          "change this tensor's dtype or shape; recorded when a gradient is involved.")
         return method
 
     for dunder, name in _BINARY_DUNDERS.items():

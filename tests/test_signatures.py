@@ -201,3 +201,19 @@ def test_namespace_modules_are_modules():
         ns = acarray.namespace(backend)
         assert isinstance(ns, types.ModuleType)
         assert isinstance(ns.linalg, types.ModuleType)
+
+
+def test_every_member_of_tensor_has_a_docstring():
+    skip = {"__slots__", "__module__", "__doc__", "__hash__", "__weakref__", "__annotations__", "__array_ufunc__",
+            "__dict__", "__qualname__"}
+    undocumented = [n for n, v in vars(acarray.Tensor).items()
+                    if n not in skip and (not n.startswith("_") or n.startswith("__"))
+                    and (callable(v) or isinstance(v, property)) and len((getattr(v, "__doc__", None) or "").strip()) < 10]
+    assert not undocumented, f"Tensor members without a docstring: {undocumented}"
+
+
+def test_every_function_of_special_has_a_docstring():
+    for module in (acarray.special,):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert len(inspect.getdoc(obj) or "") > 20, f"{module.__name__}.{name}: no docstring"
