@@ -22,6 +22,8 @@ from .init import random_uniform as _random_uniform
 class ShapeError(ValueError):
     """An input of the wrong shape for a layer or function; the message names both shapes."""
 
+    layer: object  # the Module whose call raised it (set there; a function's error has none)
+
 
 def _ns(x):
     if not isinstance(x, _Tensor):
@@ -56,31 +58,31 @@ def _axis(name: str, axis, ndim: int) -> int:
 # -- activations ----------------------------------------------------------------------
 
 
-def relu(x):
+def relu(x) -> _Tensor:
     """``max(x, 0)``."""
     return _apply(_dense.Relu, x)
 
 
-def leaky_relu(x, negative_slope: float = 0.01):
+def leaky_relu(x, negative_slope: float = 0.01) -> _Tensor:
     """``x`` where positive, ``negative_slope * x`` elsewhere."""
     return _ns(x).where(x > 0, x, x * negative_slope)
 
 
-def sigmoid(x):
+def sigmoid(x) -> _Tensor:
     """``1 / (1 + exp(-x))``, computed without overflow."""
     return _apply(_dense.Sigmoid, x)
 
 
-def tanh(x):
+def tanh(x) -> _Tensor:
     return _ns(x).tanh(x)
 
 
-def silu(x):
+def silu(x) -> _Tensor:
     """``x * sigmoid(x)``."""
     return x * sigmoid(x)
 
 
-def gelu(x, approximate: str = "none"):
+def gelu(x, approximate: str = "none") -> _Tensor:
     """``x * Phi(x)``; ``approximate="tanh"`` uses PyTorch's tanh approximation instead.
 
     ``Phi`` comes from an approximation of erf (the standard has none) with an
@@ -102,13 +104,13 @@ def _along(op, name, x, axis):
     return _apply(op, x, axis=axis)
 
 
-def softmax(x, axis: int = -1):
+def softmax(x, axis: int = -1) -> _Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis``, stable for large inputs; ``-inf`` entries get 0
     (a row of ``-inf`` only is NaN, as in PyTorch)."""
     return _along(_dense.Softmax, "softmax", x, axis)
 
 
-def log_softmax(x, axis: int = -1):
+def log_softmax(x, axis: int = -1) -> _Tensor:
     """``x - logsumexp(x)`` along ``axis``, stable for large inputs; ``-inf`` entries stay ``-inf``
     (a row of ``-inf`` only is NaN, as in PyTorch)."""
     return _along(_dense.LogSoftmax, "log_softmax", x, axis)
@@ -117,7 +119,7 @@ def log_softmax(x, axis: int = -1):
 # -- linear and convolution -----------------------------------------------------------
 
 
-def linear(x, weight, bias=None):
+def linear(x, weight, bias=None) -> _Tensor:
     """``x @ weight.T + bias`` as one op (``x`` of shape ``(..., in)``, ``weight`` of ``(out, in)``)."""
     shape, wshape = x.shape, weight.shape
     if not shape or shape[-1] != wshape[1]:
@@ -160,17 +162,17 @@ def _conv_nd(name, nd, x, weight, bias, stride, padding, dilation, groups):
     return _apply(_conv.Conv, x, weight, bias, geom=geom)
 
 
-def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> _Tensor:
     """1-D cross-correlation of ``x`` ``(N, C, L)`` with ``weight`` ``(O, C/groups, k)``."""
     return _conv_nd("conv1d", 1, x, weight, bias, stride, padding, dilation, groups)
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> _Tensor:
     """2-D cross-correlation of ``x`` ``(N, C, H, W)`` with ``weight`` ``(O, C/groups, kh, kw)``."""
     return _conv_nd("conv2d", 2, x, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1) -> _Tensor:
     """Transposed 2-D convolution of ``x`` ``(N, C_in, H, W)`` with ``weight`` ``(C_in, C_out/groups, kh, kw)``."""
     name = "conv_transpose2d"
     if weight.ndim != 4 or min(weight.shape) < 1:
@@ -200,12 +202,12 @@ def _pool(op, name, x, kernel_size, stride, padding):
     return _apply(op, x, geom=geom)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
+def max_pool2d(x, kernel_size, stride=None, padding=0) -> _Tensor:
     """Maximum over ``kernel_size`` windows (``stride`` defaults to the kernel size)."""
     return _pool(_conv.MaxPool, "max_pool2d", x, kernel_size, stride, padding)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0):
+def avg_pool2d(x, kernel_size, stride=None, padding=0) -> _Tensor:
     """Mean over ``kernel_size`` windows, zero padding counted (``stride`` defaults to the kernel size)."""
     return _pool(_conv.AvgPool, "avg_pool2d", x, kernel_size, stride, padding)
 
@@ -213,7 +215,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
 # -- normalisation, dropout, embedding, attention -------------------------------------
 
 
-def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> _Tensor:
     """Normalise over the trailing axes ``normalized_shape``, then scale and shift (one fused op)."""
     if _is_int(normalized_shape):
         normalized_shape = (normalized_shape,)
@@ -228,7 +230,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     return _apply(_dense.LayerNorm, x, weight, bias, axes=tuple(range(x.ndim - k, x.ndim)), eps=eps)
 
 
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5) -> _Tensor:
     """Normalise each channel (axis 1) by batch statistics (training) or the running ones.
 
     In training the running statistics (Tensors, when given) are updated in
@@ -259,7 +261,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     return y
 
 
-def dropout(x, p: float = 0.5, training: bool = True):
+def dropout(x, p: float = 0.5, training: bool = True) -> _Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
@@ -272,7 +274,7 @@ def dropout(x, p: float = 0.5, training: bool = True):
     return x * keep * (1 / (1 - p))
 
 
-def embedding(indices, weight):
+def embedding(indices, weight) -> _Tensor:
     """Rows of ``weight`` ``(num, dim)`` picked by integer ``indices`` of any shape: ``(*indices.shape, dim)``."""
     ns = _ns(weight)
     idx = indices if isinstance(indices, _Tensor) else ns.asarray(indices)
@@ -282,7 +284,7 @@ def embedding(indices, weight):
     return ns.reshape(rows, (*idx.shape, weight.shape[1]))
 
 
-def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal: bool = False):
+def scaled_dot_product_attention(q, k, v, attn_mask=None, is_causal: bool = False) -> _Tensor:
     """``softmax(q @ k^T / sqrt(d) + mask) @ v`` over the last two axes.
 
     As in PyTorch, a boolean ``attn_mask`` is True where attention is allowed and
@@ -348,7 +350,7 @@ def _class_indices(name, ns, input, target):
         raise ShapeError(f"{name}: logits of shape {shape} need class indices of shape {want}, got {tuple(target.shape)}")
 
 
-def mse_loss(input, target, reduction: str = "mean"):
+def mse_loss(input, target, reduction: str = "mean") -> _Tensor:
     """Mean (or sum) of ``(input - target) ** 2``; a mean over no elements is NaN, as in PyTorch."""
     _check_reduction(reduction)
     _check_same_shape("mse_loss", input, target)
@@ -356,7 +358,7 @@ def mse_loss(input, target, reduction: str = "mean"):
     return _reduce(d * d, reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean"):
+def l1_loss(input, target, reduction: str = "mean") -> _Tensor:
     """Mean (or sum) of ``|input - target|``; its gradient is 0 where they are equal or their
     difference is NaN, as in PyTorch."""
     _check_reduction(reduction)
@@ -376,7 +378,7 @@ def _rows(x):
     return ns.reshape(ns.moveaxis(x, 1, -1), (-1, x.shape[1]))
 
 
-def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
+def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0) -> _Tensor:
     """Softmax cross-entropy of logits ``(N, C, *d)`` against class indices ``(N, *d)`` or probabilities.
 
     With indices, targets equal to ``ignore_index`` contribute nothing and the
@@ -420,7 +422,7 @@ def cross_entropy(input, target, ignore_index: int = -100, reduction: str = "mea
     return _reduce(loss, reduction)
 
 
-def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean"):
+def nll_loss(input, target, ignore_index: int = -100, reduction: str = "mean") -> _Tensor:
     """Negative log-likelihood of log-probabilities ``(N, C, *d)`` (or ``(C,)``) at class indices
     ``(N, *d)`` (or 0-d); ``-inf`` log-probabilities of other classes cost nothing."""
     name = "nll_loss"
@@ -461,7 +463,7 @@ def _weighted(name, loss, weight):
     return loss * weight
 
 
-def binary_cross_entropy(input, target, reduction: str = "mean", *, weight=None):
+def binary_cross_entropy(input, target, reduction: str = "mean", *, weight=None) -> _Tensor:
     """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p`` in [0, 1] (a ValueError for others,
     NaN included), times ``weight`` (broadcast) where given.
 
@@ -481,7 +483,7 @@ def binary_cross_entropy(input, target, reduction: str = "mean", *, weight=None)
     return _reduce(_weighted(name, _apply(_dense.BinaryCrossEntropy, input, target), weight), reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", *, weight=None, pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, reduction: str = "mean", *, weight=None, pos_weight=None) -> _Tensor:
     """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits: its gradient is
     ``sigmoid(input) - target``, also at 0, and a logit of ``+-inf`` on the side of its target
     costs 0.  ``pos_weight`` (broadcast against the input, e.g. one per class) weighs the positive

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import acarray
 
@@ -17,6 +18,21 @@ from .._host import to_numpy
 from .._namespace import DTYPES
 from .functional import ShapeError
 from .parameter import Buffer, Parameter, array_like, clear_grad, dtype_kind, is_array
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import ParamSpec, Protocol, TypeVar
+
+    from .._tensor import Tensor
+
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R", covariant=True)
+
+    class _Forward(Protocol[_P, _R]):
+        """A module as its call sees it: ``forward``'s parameters and result are the call's."""
+
+        @property
+        def forward(self) -> Callable[_P, _R]: ...
 
 
 def resolve_factory(dtype=None, device=None, backend=None):
@@ -104,7 +120,7 @@ class Module:
 
     training = True
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self: _Forward[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return self.forward(*args, **kwargs)
         except ShapeError as e:
@@ -389,7 +405,7 @@ class Sequential(Module):
     def __iter__(self):
         return iter([m for _, m in self._child_items()])
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         for m in self:
             x = m(x)
         return x

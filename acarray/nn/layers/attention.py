@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import functional as F
 from .. import init
 from ..functional import ShapeError
@@ -9,6 +11,9 @@ from ..module import Module
 from ..parameter import check_int
 from ._params import Factory
 from .linear import Linear
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 
 class MultiHeadAttention(Module):
@@ -38,7 +43,8 @@ class MultiHeadAttention(Module):
         n, length = x.shape[:2]
         return ns.permute_dims(ns.reshape(x, (n, length, self.num_heads, -1)), (0, 2, 1, 3))
 
-    def forward(self, query, key=None, value=None, key_padding_mask=None, attn_mask=None, is_causal: bool = False):
+    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None, key_padding_mask=None,
+                attn_mask=None, is_causal: bool = False) -> Tensor:
         key = query if key is None else key
         value = key if value is None else value
         e = self.embed_dim

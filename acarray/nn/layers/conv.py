@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import functional as F
 from ..module import Module
 from ..parameter import check_int, check_ints
 from ._params import Factory
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 
 class _ConvNd(Module):
@@ -49,14 +52,14 @@ class Conv1d(_ConvNd):
 
     nd = 1
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
     """2-D convolution over ``(N, C, H, W)`` inputs (stride, padding, dilation, groups as in PyTorch)."""
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -72,7 +75,7 @@ class ConvTranspose2d(_ConvNd):
         check_ints(type(self).__name__, "output_padding", output_padding, 2, 0)
         self.output_padding = output_padding
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
                                   self.groups, self.dilation)
 
@@ -88,7 +91,7 @@ class _Pool2d(Module):
         check_ints(name, "padding", padding, 2, 0)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         return type(self).function(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):

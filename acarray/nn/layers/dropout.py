@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 from .. import functional as F
 from ..module import Module
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 
 class Dropout(Module):
@@ -19,9 +23,9 @@ class Dropout(Module):
             raise TypeError(f"Dropout: p must be a number, got {p!r} ({type(p).__name__})")
         if not 0 <= p <= 1:
             raise ValueError(f"Dropout: dropout probability p has to be between 0 and 1, but got {p}")
-        self.p = p
+        self.p: float = p
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import check_int
 from ._params import Factory
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 
 class Embedding(Module):
@@ -20,7 +25,7 @@ class Embedding(Module):
         self.weight = f.zeros((num_embeddings, embedding_dim))
         init.normal_(self.weight)
 
-    def forward(self, indices):
+    def forward(self, indices) -> Tensor:
         return F.embedding(indices, self.weight)
 
     def extra_repr(self):

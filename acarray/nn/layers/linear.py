@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .. import functional as F
 from ..module import Module
 from ..parameter import check_int
 from ._params import Factory
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 
 class Linear(Module):
@@ -24,7 +28,7 @@ class Linear(Module):
         self.weight = f.fan_in_uniform((out_features, in_features), in_features)
         self.bias = f.fan_in_uniform((out_features,), in_features) if bias else None
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
@@ -32,7 +36,7 @@ class Linear(Module):
 
 
 class Identity(Module):
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return x
 
 
@@ -45,7 +49,7 @@ class Flatten(Module):
         self.start_axis = check_int("Flatten", "start_axis", start_axis, -(1 << 62))
         self.end_axis = check_int("Flatten", "end_axis", end_axis, -(1 << 62))
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         s, e = self.start_axis % x.ndim, self.end_axis % x.ndim
         shape = (*x.shape[:s], math.prod(x.shape[s : e + 1]), *x.shape[e + 1 :])
         return x.__array_namespace__().reshape(x, shape)

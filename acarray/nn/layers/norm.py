@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import functional as F
 from ..functional import ShapeError
 from ..module import Module
 from ..parameter import check_int, check_number
 from ._params import Factory
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
 
 
 class _BatchNorm(Module):
@@ -34,7 +39,7 @@ class _BatchNorm(Module):
         ``load_state_dict`` and not kept."""
         return ("num_batches_tracked",) if self.running_mean is not None else ()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self.ndims or x.shape[1] != self.num_features:
             raise ShapeError(f"expected input of shape {self.layout} with C={self.num_features}, got shape {tuple(x.shape)}")
         batch_stats = self.training or self.running_mean is None
@@ -70,7 +75,7 @@ class LayerNorm(Module):
             self.weight = f.ones(self.normalized_shape)
             self.bias = f.zeros(self.normalized_shape) if bias else None
 
-    def forward(self, x):
+    def forward(self, x) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):

@@ -8,11 +8,18 @@ state dicts unchanged.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
 from .. import functional as F
 from ..functional import ShapeError
 from ..module import Module
 from ..parameter import check_int
 from ._params import Factory
+
+if TYPE_CHECKING:
+    from ..._tensor import Tensor
+
+_State = TypeVar("_State")  # what a layer keeps between steps: h, or for LSTM (h, c)
 
 
 def _rnn_tanh(ns, xw, h, c, w_hh, b_hh):
@@ -36,7 +43,7 @@ def _gru(ns, xw, h, c, w_hh, b_hh):
     return (1 - z) * new + z * h, None
 
 
-class _Recurrent(Module):
+class _Recurrent(Module, Generic[_State]):
     gates = 1
     cell = staticmethod(_rnn_tanh)
     has_cell_state = False
@@ -62,7 +69,7 @@ class _Recurrent(Module):
     def _layer(self, k):
         return tuple(getattr(self, f"{w}_l{k}") for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
-    def forward(self, x, state=None):
+    def forward(self, x: Tensor, state: _State | None = None) -> tuple[Tensor, _State]:
         """``x`` ``(N, T, input_size)`` -> output ``(N, T, hidden)`` and the last state ``(layers, N, hidden)``.
 
         The state is ``h`` (for LSTM the pair ``(h, c)``), zeros when not given.
@@ -72,9 +79,10 @@ class _Recurrent(Module):
         ns = x.__array_namespace__()
         n, steps = x.shape[:2]
         zeros = ns.zeros((self.num_layers, n, self.hidden_size), dtype=x.dtype, device=x.device)
-        if state is None:
-            state = (zeros, zeros) if self.has_cell_state else zeros
-        h0, c0 = state if self.has_cell_state else (state, zeros)
+        given: Any = state
+        if given is None:
+            given = (zeros, zeros) if self.has_cell_state else zeros
+        h0, c0 = given if self.has_cell_state else (given, zeros)
         if tuple(h0.shape) != tuple(zeros.shape):
             raise ShapeError(f"expected a state of shape {tuple(zeros.shape)}, got shape {tuple(h0.shape)}")
         last_h, last_c = [], []
@@ -90,17 +98,18 @@ class _Recurrent(Module):
             last_h.append(h)
             last_c.append(c)
         h_n = ns.stack(last_h, axis=0)
-        return x, ((h_n, ns.stack(last_c, axis=0)) if self.has_cell_state else h_n)
+        last: Any = (h_n, ns.stack(last_c, axis=0)) if self.has_cell_state else h_n
+        return x, last
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
 
 
-class RNN(_Recurrent):
+class RNN(_Recurrent["Tensor"]):
     """Elman RNN with tanh: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)``."""
 
 
-class LSTM(_Recurrent):
+class LSTM(_Recurrent["tuple[Tensor, Tensor]"]):
     """Long short-term memory; the state is ``(h, c)``."""
 
     gates = 4
@@ -108,7 +117,7 @@ class LSTM(_Recurrent):
     has_cell_state = True
 
 
-class GRU(_Recurrent):
+class GRU(_Recurrent["Tensor"]):
     """Gated recurrent unit (PyTorch's formulation, reset gate applied after the hidden projection)."""
 
     gates = 3
