@@ -212,8 +212,10 @@ def test_every_member_of_tensor_has_a_docstring():
     assert not undocumented, f"Tensor members without a docstring: {undocumented}"
 
 
-def test_every_function_of_special_has_a_docstring():
-    for module in (acarray.special,):
+def test_every_function_of_special_and_nn_functional_has_a_docstring():
+    import acarray.nn.functional as F
+
+    for module in (acarray.special, F):
         for name in module.__all__:
             obj = getattr(module, name)
             assert len(inspect.getdoc(obj) or "") > 20, f"{module.__name__}.{name}: no docstring"

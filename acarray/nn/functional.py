@@ -59,7 +59,7 @@ def _axis(name: str, axis, ndim: int) -> int:
 
 
 def relu(x) -> _Tensor:
-    """``max(x, 0)``."""
+    """``max(x, 0)`` element-wise; its gradient is 0 at x == 0, as in PyTorch."""
     return _apply(_dense.Relu, x)
 
 
@@ -74,11 +74,12 @@ def sigmoid(x) -> _Tensor:
 
 
 def tanh(x) -> _Tensor:
+    """The hyperbolic tangent, the namespace's ``tanh`` (for PyTorch's ``F.tanh``)."""
     return _ns(x).tanh(x)
 
 
 def silu(x) -> _Tensor:
-    """``x * sigmoid(x)``."""
+    """``x * sigmoid(x)`` element-wise (the swish), differentiable through both factors."""
     return x * sigmoid(x)
 
 
