@@ -14,6 +14,11 @@ def device_of(a):
     return a.device if isinstance(a, Tensor) else compat.device(a)
 
 
+def moved(a, device):
+    """Array or Tensor ``a`` on ``device`` (a Tensor's move is differentiable)."""
+    return a.to_device(device) if isinstance(a, Tensor) else compat.to_device(a, device)
+
+
 def unwrap(value):
     """Raw backend values for Tensors inside ``value`` (tuples and lists are walked)."""
     if isinstance(value, Tensor):

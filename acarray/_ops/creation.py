@@ -10,7 +10,7 @@ import array_api_compat as compat
 from .._autograd import Op, apply
 from .._backend import backend_of
 from .._tensor import Tensor
-from .common import unwrap
+from .common import moved, unwrap
 from .dtype_rules import require_all_promotable
 from .elementwise import astype
 from .manipulation import broadcast_to, stack
@@ -25,9 +25,7 @@ class ToDevice(Op):
         return compat.to_device(x, device, **kwargs)
 
     def backward(self, xp, g, inputs, out):
-        if isinstance(g, Tensor):
-            return (g.to_device(self.source),)
-        return (compat.to_device(g, self.source),)
+        return (moved(g, self.source),)
 
 
 class ToBackend(Op):

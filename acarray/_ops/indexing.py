@@ -12,7 +12,7 @@ import math
 
 import array_api_compat as compat
 
-from .._autograd import Op, apply
+from .._autograd import Op, apply, apply_or_value
 from .._backend import backend_for_namespace
 from .._tensor import Tensor, _scalar_types
 from .common import unwrap
@@ -57,9 +57,7 @@ class ScatterBack(Op):
 
 def scatter_back(xp, g, shape, select, key=None):
     """The adjoint of ``select`` applied to ``g``: raw arrays in, raw out; Tensors in, recorded."""
-    if isinstance(g, Tensor):
-        return apply(ScatterBack, g, shape=shape, select=select, key=key)
-    return ScatterBack().forward(xp, g, shape=shape, select=select, key=key)
+    return apply_or_value(ScatterBack, xp, g, shape=shape, select=select, key=key)
 
 
 class GetItem(Op):
@@ -136,9 +134,7 @@ class SetItem(Op):
 
 
 def _put(xp, a, key, value):
-    if isinstance(a, Tensor):
-        return apply(SetItem, a, value, key=key)
-    return SetItem().forward(xp, a, value, key=key)
+    return apply_or_value(SetItem, xp, a, value, key=key)
 
 
 def setitem(x, key, value):
@@ -177,9 +173,7 @@ class Take(Op):
         return getattr(xp, fname)(x, indices, axis=axis)
 
     def backward(self, xp, g, inputs, out):
-        idx, axis, fname = inputs[1], self.axis, self.fname
-        if isinstance(idx, Tensor):
-            idx = idx.data
+        idx, axis, fname = unwrap(inputs[1]), self.axis, self.fname
         return (scatter_back(xp, g, self.shape, lambda xp, a: getattr(xp, fname)(a, idx, axis=axis)), None)
 
 

@@ -16,7 +16,7 @@ import array_api_compat as compat
 
 from .._autograd import Op, apply
 from .._tensor import Tensor
-from .common import backend_in, cj, is_complex, passthrough
+from .common import backend_in, cj, device_of, is_complex, passthrough
 from .dtype_rules import require, require_promotable
 from .manipulation import broadcast_shapes, expand_dims, matrix_transpose, permute_dims, reshape
 from .reductions import max as _max
@@ -38,7 +38,7 @@ def _h(xp, a):
 
 def _eye_like(xp, a):
     n = a.shape[-1]
-    return xp.eye(n, dtype=a.dtype, device=compat.device(a.data if isinstance(a, Tensor) else a))
+    return xp.eye(n, dtype=a.dtype, device=device_of(a))
 
 
 class Matmul(Op):
@@ -388,8 +388,8 @@ class Pinv(Op):
         a, p = inputs[0], out
         ph, gh = _h(xp, p), _h(xp, g)
         m, n = a.shape[-2:]
-        eye_m = xp.eye(m, dtype=p.dtype, device=compat.device(p.data if isinstance(p, Tensor) else p))
-        eye_n = xp.eye(n, dtype=p.dtype, device=compat.device(p.data if isinstance(p, Tensor) else p))
+        eye_m = xp.eye(m, dtype=p.dtype, device=device_of(p))
+        eye_n = xp.eye(n, dtype=p.dtype, device=device_of(p))
         t1 = -xp.matmul(xp.matmul(ph, g), ph)
         t2 = xp.matmul(xp.matmul(eye_m - xp.matmul(a, p), gh), xp.matmul(p, ph))
         t3 = xp.matmul(xp.matmul(ph, p), xp.matmul(gh, eye_n - xp.matmul(p, a)))
@@ -458,7 +458,7 @@ class Diagonal(Op):
         k = self.offset
         first = min(max(-k, 0), n)  # an offset past the matrix has an empty diagonal
         length = g.shape[-1]
-        dev = compat.device(g.data if isinstance(g, Tensor) else g)
+        dev = device_of(g)
         lead = tuple(g.shape[:-1])
         parts = [xp.zeros(lead + (first,), dtype=g.dtype, device=dev), g,
                  xp.zeros(lead + (n - first - length,), dtype=g.dtype, device=dev)]

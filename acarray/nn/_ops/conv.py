@@ -17,7 +17,8 @@ import math
 from dataclasses import dataclass
 
 from ..._autograd import Op
-from ..._tensor import Tensor
+from ..._backend import backend_of
+from ..._ops.common import unwrap
 from .util import add_at, device_of, one_hot, pad
 
 
@@ -154,19 +155,22 @@ class Conv(Op):
 
     def forward(self, xp, x, w, b, *, geom):
         self.geom = geom
-        y, self.cols = conv(xp, x, w, geom)
+        y, cols = conv(xp, x, w, geom)
+        self.cols = xp, cols
         return y if b is None else y + xp.reshape(b, _bias_shape(x.ndim - 2))
 
     def backward(self, xp, g, inputs, out):
         x, w, b = inputs
         geom = self.geom
         nx, nw, nb = self.needs
-        cols, self.cols = self.cols, None
+        saved, self.cols = self.cols, None
         gx = conv_input_grad(xp, g, w, geom, tuple(x.shape)) if nx else None
         gw = None
         if nw:
-            if cols is None or isinstance(x, Tensor):
-                cols = _im2col(xp, x, geom)[0]
+            # The matrix of the forward pass serves a pass in the namespace that built it; a
+            # recorded pass (acarray's namespace) rebuilds it from x, so that it differentiates again.
+            cols = saved[1] if saved is not None and saved[0] is xp else _im2col(xp, x, geom)[0]
+            del saved
             gw = conv_weight_grad(xp, cols, g, geom, tuple(w.shape))
             del cols
         gb = xp.sum(g, axis=(0, *range(2, g.ndim))) if nb else None
@@ -234,13 +238,11 @@ class MaxPool(Op):
     def backward(self, xp, g, inputs, out):
         k = math.prod(self.geom.kernel)
         choice, self.choice = self.choice, None
-        if choice is None:
-            x = inputs[0]
-            raw, rxp = (x.data, x._b.xp) if isinstance(x, Tensor) else (x, xp)
-            choice = rxp.argmax(_pool_windows(rxp, raw, self.geom, -math.inf), axis=-1)
-        if isinstance(g, Tensor):
-            choice = xp.asarray(choice)
-        choice = one_hot(xp, choice, k, g.dtype)
+        if choice is None:  # indices carry no gradient: found in the raw values
+            x = unwrap(inputs[0])
+            rxp = backend_of(x).xp
+            choice = rxp.argmax(_pool_windows(rxp, x, self.geom, -math.inf), axis=-1)
+        choice = one_hot(xp, xp.asarray(choice), k, g.dtype)  # a Tensor in a recorded pass
         return (_pool_scatter(xp, xp.expand_dims(g, axis=-1) * choice, self.geom, self.shape),)
 
 

@@ -10,8 +10,7 @@ and differentiate again.
 
 from __future__ import annotations
 
-from ..._autograd import Op, apply
-from ..._tensor import Tensor
+from ..._autograd import Op, apply_or_value
 from .util import count_valid_labels, device_of, one_hot
 
 
@@ -60,7 +59,7 @@ class Sigmoid(Op):
     saves_output = True
 
     def forward(self, xp, x):
-        return _sigmoid(xp, x)
+        return _sigmoid_value(xp, x)
 
     def backward(self, xp, g, inputs, out):
         return (g * out * (1 - out),)
@@ -141,7 +140,8 @@ class SoftmaxCrossEntropy(Op):
         self.ignore_index = ignore_index if count < n else None
         self.smoothing = smoothing
         self.scale = None if reduction == "none" else 1.0 if reduction == "sum" else 1 / max(count, 1)
-        self.saved = logp, q, keep = self._parts(xp, logits, target, hot)
+        logp, q, keep = self._parts(xp, logits, target, hot)
+        self.saved = xp, logp, q, keep
         if smoothing:  # q > 0 in every row kept
             terms = q * logp if keep is None else xp.where(keep, q * logp, 0.0)
         else:  # q is 0 or 1: pick the log-probabilities where it is 1
@@ -152,8 +152,12 @@ class SoftmaxCrossEntropy(Op):
 
     def backward(self, xp, g, inputs, out):
         saved, self.saved = self.saved, None
-        # Recorded backward passes recompute the parts from the inputs, so that they differentiate again.
-        logp, q, keep = self._parts(xp, *inputs) if saved is None or isinstance(inputs[0], Tensor) else saved
+        # The parts of the forward pass serve a pass in the namespace that computed them; a recorded
+        # pass (acarray's namespace) recomputes them from the inputs, so that they differentiate again.
+        if saved is not None and saved[0] is xp:
+            _, logp, q, keep = saved
+        else:
+            logp, q, keep = self._parts(xp, *inputs)
         p = xp.exp(logp)
         d = (p if keep is None else xp.where(keep, p, 0.0)) - q
         d *= g * self.scale if self.scale is not None else xp.reshape(g, (-1, 1))  # d is fresh; Sub saves nothing
@@ -178,7 +182,7 @@ class SoftCrossEntropy(Op):
     def backward(self, xp, g, inputs, out):
         logits, q = inputs
         nl, nq = self.needs
-        logp = apply(LogSoftmax, logits, axis=1) if isinstance(logits, Tensor) else _log_softmax_value(xp, logits, 1)
+        logp = apply_or_value(LogSoftmax, xp, logits, axis=1)
         g = xp.reshape(g, (-1, 1))
         gl = g * (xp.exp(logp) * xp.sum(q, axis=1, keepdims=True) - q) if nl else None
         return gl, -g * logp if nq else None
@@ -206,12 +210,15 @@ class BinaryCrossEntropy(Op):
         return gp, gt
 
 
-def _sigmoid(xp, x):
-    """``1 / (1 + exp(-x))`` without overflow; recorded as one op when ``x`` is a Tensor."""
-    if isinstance(x, Tensor):
-        return apply(Sigmoid, x)
+def _sigmoid_value(xp, x):
+    """``1 / (1 + exp(-x))`` without overflow."""
     e = xp.exp(-xp.abs(x))  # never overflows
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _sigmoid(xp, x):
+    """The sigmoid of ``x`` in a rule; recorded as one op when ``x`` is a Tensor."""
+    return apply_or_value(Sigmoid, xp, x)
 
 
 def _softplus_value(xp, x):
@@ -231,8 +238,8 @@ class Softplus(Op):
 
 
 def _softplus(xp, x):
-    """``log(1 + exp(x))``; recorded as one op when ``x`` is a Tensor."""
-    return apply(Softplus, x) if isinstance(x, Tensor) else _softplus_value(xp, x)
+    """``log(1 + exp(x))`` in a rule; recorded as one op when ``x`` is a Tensor."""
+    return apply_or_value(Softplus, xp, x)
 
 
 class BinaryCrossEntropyWithLogits(Op):
@@ -249,8 +256,8 @@ class BinaryCrossEntropyWithLogits(Op):
     saves_inputs = True
 
     def forward(self, xp, z, t, pw):
-        pos = _softplus(xp, -z)  # -log sigmoid(z)
-        neg = _softplus(xp, z)  # -log(1 - sigmoid(z))
+        pos = _softplus_value(xp, -z)  # -log sigmoid(z)
+        neg = _softplus_value(xp, z)  # -log(1 - sigmoid(z))
         tp = t if pw is None else t * pw
         return xp.where(t == 0, 0.0, tp * pos) + xp.where(t == 1, 0.0, (1 - t) * neg)
 
@@ -342,5 +349,5 @@ class Gelu(Op):
 
     def backward(self, xp, g, inputs, out):
         x = inputs[0]
-        cdf = apply(NormalCdf, x) if isinstance(x, Tensor) else _normal_cdf_value(xp, x)
+        cdf = apply_or_value(NormalCdf, xp, x)
         return (g * (cdf + x * _normal_pdf(xp, x)),)
