@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import re
-import textwrap
 from pathlib import Path
 
-import pytest
+from mypy_reveal import assert_reveals
 
 ROOT = Path(__file__).resolve().parents[1]
 TENSOR = "acarray._tensor.Tensor"
@@ -42,7 +40,6 @@ REVEALED = [
 
 def test_type_checker_sees_tensors_from_nn(tmp_path, monkeypatch):
     """mypy, with the project's configuration, reveals Tensors (one run of a few seconds)."""
-    api = pytest.importorskip("mypy.api")
     head = """\
         import acarray as xp
         import acarray.nn as nn
@@ -55,18 +52,4 @@ def test_type_checker_sees_tensors_from_nn(tmp_path, monkeypatch):
         seq = xp.ones((2, 5, 4))
         labels = xp.asarray([0, 1])
     """
-    snippet = textwrap.dedent(head) + "".join(f"reveal_type({code})\n" for code, _ in REVEALED)
-    path = tmp_path / "snippet.py"
-    path.write_text(snippet)
-    first = len(textwrap.dedent(head).splitlines()) + 1
-    monkeypatch.setenv("MYPYPATH", str(ROOT))
-    out, err, status = api.run([
-        "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
-        "--follow-imports", "silent", "--show-traceback", "--no-error-summary", str(path),
-    ])
-    found = dict(re.findall(r":(\d+): note: Revealed type is \"(.*)\"", out))
-    errors = [line for line in out.splitlines() if ": error:" in line]
-    assert status == 0 and not errors, f"mypy found errors in the snippet:\n{out}{err}"
-    for i, (code, expected) in enumerate(REVEALED):
-        got = found.get(str(first + i))
-        assert got == expected, f"reveal_type({code}) is {got!r}, expected {expected!r}"
+    assert_reveals(tmp_path, monkeypatch, head, REVEALED)

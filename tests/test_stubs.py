@@ -8,11 +8,11 @@ import importlib.util
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import array_api_strict
 import pytest
+from mypy_reveal import assert_reveals
 
 import acarray
 
@@ -187,7 +187,6 @@ OPERATORS = [("a + 1", TENSOR), ("2.0 * a", TENSOR), ("a @ m", TENSOR), ("a == a
 def test_type_checker_sees_tensors(tmp_path, monkeypatch):
     """mypy, with the project's configuration, reads Tensor results from the package namespace,
     its extensions and a backend's namespace (one run of a few seconds)."""
-    api = pytest.importorskip("mypy.api")
     revealed = REVEALED + (OPERATORS if _tensor_typing_block() is not None else [])
     head = """\
         import acarray as xp
@@ -196,19 +195,4 @@ def test_type_checker_sees_tensors(tmp_path, monkeypatch):
         a = xp.ones((2,))
         m = xp.eye(2)
     """
-    snippet = textwrap.dedent(head) + "".join(f"reveal_type({code})\n" for code, _ in revealed)
-    path = tmp_path / "snippet.py"
-    path.write_text(snippet)
-    first = len(textwrap.dedent(head).splitlines()) + 1
-    monkeypatch.setenv("MYPYPATH", str(ROOT))
-    out, err, status = api.run([
-        "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental", "--cache-dir", str(tmp_path / "cache"),
-        "--follow-imports", "silent", "--show-traceback", "--no-error-summary", str(path),
-    ])
-    found = dict(re.findall(r":(\d+): note: Revealed type is \"(.*)\"", out))
-    errors = [line for line in out.splitlines() if ": error:" in line]
-    assert status == 0 and not errors, f"mypy found errors in the snippet:\n{out}{err}"
-    for i, (code, expected) in enumerate(revealed):
-        got = found.get(str(first + i))
-        assert got is not None and got.replace("builtins.", "") == expected.replace("builtins.", ""), (
-            f"reveal_type({code}) is {got!r}, expected {expected!r}")
+    assert_reveals(tmp_path, monkeypatch, head, revealed)
