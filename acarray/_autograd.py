@@ -42,9 +42,9 @@ class Op:
     gradient (or ``None``) per argument.  ``inputs`` are the argument values and
     ``out`` the output value; both are raw arrays, or tensors when the graph of
     the backward pass is being recorded.  A rule is written once for both: it
-    talks only to ``xp``, and runs another op with :func:`apply_or_value`, which
-    records it where the values are tensors.  ``out`` is only kept when the class
-    sets ``saves_output``; setting ``saves_inputs`` makes backward check that no
+    talks only to ``xp``, and runs another op with ``_ops.common.apply_or_value``,
+    which records it where the values are tensors.  ``out`` is only kept when
+    the class sets ``saves_output``; setting ``saves_inputs`` makes backward check that no
     input was modified in place after the forward pass.  ``self.needs[i]`` says
     whether argument ``i`` needs a gradient, so rules can skip work, and
     ``self.kind`` is the output's dtype kind, "f" or "c" (None for multi-output
@@ -210,17 +210,6 @@ def apply(cls, *args, **params):
         if kind in "fc":
             _record(op, b, args, raw, t, kind)
     return t
-
-
-def apply_or_value(cls, xp, *args, **params):
-    """``cls`` applied to ``args`` by a rule, written once for both modes: where an argument is a
-    tensor (the backward pass is recorded), :func:`apply`, which records the op as one; else
-    ``cls.forward`` on the raw values in namespace ``xp``, its raw result returned and nothing
-    recorded.  A function beside :func:`apply`, not a branch in it: apply is on the path of every op."""
-    for a in args:
-        if isinstance(a, Tensor):
-            return apply(cls, *args, **params)
-    return cls().forward(xp, *args, **params)
 
 
 _wrap = Tensor._wrap

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import array_api_compat as compat
 
-from .._autograd import resolve
+from .._autograd import apply, resolve
 from .._backend import backend_of
 from .._tensor import Tensor, _scalar_types
 
@@ -17,6 +17,17 @@ def device_of(a):
 def moved(a, device):
     """Array or Tensor ``a`` on ``device`` (a Tensor's move is differentiable)."""
     return a.to_device(device) if isinstance(a, Tensor) else compat.to_device(a, device)
+
+
+def apply_or_value(cls, xp, *args, **params):
+    """``cls`` applied to ``args`` by a rule, written once for both backward modes: where an
+    argument is a Tensor (the backward pass is recorded), ``apply``, which records the op as one;
+    else ``cls.forward`` on the raw values in namespace ``xp``, its raw result returned and nothing
+    recorded.  A function beside ``apply``, not a branch in it: apply is on the path of every op."""
+    for a in args:
+        if isinstance(a, Tensor):
+            return apply(cls, *args, **params)
+    return cls().forward(xp, *args, **params)
 
 
 def unwrap(value):

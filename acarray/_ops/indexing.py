@@ -12,10 +12,10 @@ import math
 
 import array_api_compat as compat
 
-from .._autograd import Op, apply, apply_or_value
+from .._autograd import Op, apply
 from .._backend import backend_for_namespace
 from .._tensor import Tensor, _scalar_types
-from .common import unwrap
+from .common import apply_or_value, unwrap
 
 
 def _raw_key(key):

@@ -10,7 +10,8 @@ and differentiate again.
 
 from __future__ import annotations
 
-from ..._autograd import Op, apply_or_value
+from ..._autograd import Op
+from ..._ops.common import apply_or_value
 from .util import count_valid_labels, device_of, one_hot
 
 
