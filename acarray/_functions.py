@@ -13,7 +13,7 @@ import sys
 
 from ._ops import elementwise, indexing, linalg, manipulation, reductions, searching
 from ._ops.arguments import check_key, checked
-from ._ops.creation import to_device
+from ._ops.creation import to_device  # noqa: F401  (for Tensor.to_device: the standard has it as a method only)
 from ._ops.dtype_rules import require_inplace
 
 # The rules modules whose ``__all__`` are functions of the main namespace, and the functions
@@ -30,7 +30,6 @@ def _rows() -> dict:
 
 _UNCHECKED = _rows()
 globals().update(_UNCHECKED)
-to_device = to_device  # Tensor.to_device's (the standard has it as a method only)
 
 
 def getitem(x, key):

@@ -13,7 +13,7 @@ from .._backend import backend_of
 from .._tensor import Tensor
 
 # Kind codes: those of Backend.kind for arrays, upper case for Python scalars.
-_KIND_WORDS = {"b": "boolean", "i": "integer", "f": "real floating-point", "c": "complex floating-point"}
+KIND_WORDS = {"b": "boolean", "i": "integer", "f": "real floating-point", "c": "complex floating-point"}
 _SCALAR_KINDS = {bool: "B", int: "I", float: "F", complex: "C"}
 # Which array kinds a Python scalar of each kind combines with.
 _SCALAR_PARTNERS = {"B": "b", "I": "ifc", "F": "fc", "C": "fc"}
@@ -32,7 +32,7 @@ def _kind(value) -> str | None:
 
 
 def describe(kinds: str) -> str:
-    return " or ".join(_KIND_WORDS[k] for k in kinds)
+    return " or ".join(KIND_WORDS[k] for k in kinds)
 
 
 def _advice(kinds: str, k: str) -> str:

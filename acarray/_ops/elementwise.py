@@ -18,7 +18,7 @@ from .._backend import backend_for_namespace, backend_of
 from .._grad_mode import state as _grad_state
 from .._tensor import Tensor
 from .common import cj, device_of, is_complex, public
-from .dtype_rules import require, require_promotable
+from .dtype_rules import KIND_WORDS, require, require_promotable
 
 
 class Elementwise(Op):
@@ -294,14 +294,11 @@ KINDS = {
     **NONDIFFERENTIABLE_UNARY, **NONDIFFERENTIABLE_BINARY,
 }
 
-_KIND_WORDS = {"b": "boolean", "i": "integer", "f": "real floating", "c": "complex floating"}
-
-
 def _doc(name: str, arity: int, function) -> str:
     """The docstring of element-wise function ``name``, from its row: the dtypes it takes, and
     its gradient (none, zero, or its rule's, with PyTorch's convention for complex values)."""
     kinds = KINDS[name]
-    words = [_KIND_WORDS[k] for k in kinds]
+    words = [KIND_WORDS[k] for k in kinds]
     takes = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     if arity == 1:
         doc = f"Element-wise ``{name}`` of the array API standard, for {takes} dtypes (others raise a TypeError)."
