@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeAlias, Typ
 from acarray._autograd import Op as Op
 from acarray._backend import BACKEND_NAMES as BACKEND_NAMES
 from acarray._backend import Backend as _Backend
+from acarray._function import custom_vjp as custom_vjp
 from acarray._grad_mode import enable_grad as enable_grad
 from acarray._grad_mode import is_grad_enabled as is_grad_enabled
 from acarray._grad_mode import no_grad as no_grad
@@ -83,6 +84,7 @@ __all__ = [
     "count_nonzero",
     "cumulative_prod",
     "cumulative_sum",
+    "custom_vjp",
     "diff",
     "divide",
     "e",

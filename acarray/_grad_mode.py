@@ -53,6 +53,18 @@ anomaly = _Anomaly()
 anomaly_threads = 0  # threads whose anomaly.on is True
 
 
+class _CustomBackward(threading.local):
+    """The user-defined Function whose backward runs now in this thread (``name``), and whether
+    that backward pass is recorded (``graph``: create_graph=True), for the errors that refuse
+    leaving acarray there."""
+
+    graph = False
+    name = None
+
+
+custom_backward = _CustomBackward()
+
+
 def set_anomaly(flag: bool) -> bool:
     """Switch anomaly detection in this thread on or off; returns the previous setting."""
     global anomaly_threads

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import array_api_compat as compat
 
+from . import _grad_mode
 from ._backend import CORRECTED, backend_named, backend_of, default_backend_name
 from ._grad_mode import recording
 
@@ -250,6 +251,14 @@ class Tensor:
         """The values as a NumPy array (a view where the backend gives one, a copy with
         ``copy=True``); refused for a tensor that requires grad (use ``x.detach()``)."""
         if self._rg:
+            if _grad_mode.custom_backward.graph:
+                raise RuntimeError(
+                    f"{_grad_mode.custom_backward.name}.backward converts a tensor to NumPy under "
+                    "create_graph=True: that part of the gradient could not be recorded, so second "
+                    "derivatives would be silently wrong. Compute backward with acarray's functions (the "
+                    "namespace of its arguments, acarray.namespace(grad)), or mark it "
+                    "@acarray.autograd.once_differentiable to refuse double backward explicitly"
+                )
             raise TypeError(
                 "refusing to convert a tensor that requires grad to a NumPy array: the gradient "
                 "would silently stop here. Use x.detach() if that is what you want"

@@ -1,5 +1,6 @@
 """Functional gradients: ``autograd.grad`` (PyTorch style), ``grad`` and ``vjp`` (function transforms);
-``detect_anomaly`` finds the op whose backward rule first makes NaN or inf."""
+user-defined differentiable functions (``Function``, ``custom_vjp``); ``detect_anomaly`` finds the
+op whose backward rule first makes NaN or inf."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import functools
 
 from . import _grad_mode
 from ._autograd import track_sites
+from ._function import Function, FunctionCtx, custom_vjp, once_differentiable
 from ._transforms import backward, grad, grad_of, value_and_grad, vjp
 
-__all__ = ["backward", "grad", "grad_of", "value_and_grad", "vjp", "detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["backward", "grad", "grad_of", "value_and_grad", "vjp", "detect_anomaly", "is_anomaly_enabled",
+           "Function", "FunctionCtx", "custom_vjp", "once_differentiable"]
 
 
 class detect_anomaly:

@@ -43,6 +43,7 @@ LAYERS = {
     "acarray._autograd": 2,
     "acarray._host": 2,
     "acarray._transforms": 2,
+    "acarray._function": 2,
     # 3. rules
     "acarray._ops": 3,
     "acarray._ops.arguments": 3,

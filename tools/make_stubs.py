@@ -88,6 +88,7 @@ REEXPORTS = {
 # Names of the package beside its default namespace's: name -> module (None: declared here).
 PACKAGE_REEXPORTS = {
     "Op": "acarray._autograd",
+    "custom_vjp": "acarray._function",
     "AxisError": "acarray._ops.arguments",
     "BACKEND_NAMES": "acarray._backend",
     "CheckpointError": "acarray.serialization",
