@@ -65,8 +65,9 @@ class Op:
     triples checked for in-place changes or None, ``exact`` says that the
     gradients come back in the shapes and dtypes of the arguments (backward then
     skips checking them), ``b`` is the backend and ``retained`` maps output
-    indices to weak references of tensors that called ``retain_grad()`` (or is
-    None).  ``vjp`` and ``edge`` are None, except for element-wise ops where only
+    indices to what backward does with their gradients besides passing them on
+    (the hooks registered on them and the tensor that called ``retain_grad()``,
+    see :class:`_Slot`), or is None.  ``vjp`` and ``edge`` are None, except for element-wise ops where only
     one argument needs a gradient, of its own shape and dtype, and the output is
     real: ``vjp(xp, g, *inputs, out)`` is then that argument's rule, which backward
     calls instead of ``backward``, and ``edge`` that argument's edge (see
@@ -329,14 +330,219 @@ def _record(op, b, args, raw, out, kind=None):
 
 def retain(op, oi, t) -> None:
     """Have backward store the gradient of output ``oi`` of ``op`` (tensor ``t``) in ``t.grad``."""
+    slot = _slot(op, oi, t)
+    if slot is not None:  # None: freed, and a backward pass through it raises
+        slot.ref = weakref.ref(t)
+
+
+# -- hooks -------------------------------------------------------------------------
+
+# A non-leaf's hooks live where retain_grad() keeps its tensor: in the retained map of the record
+# of the op that made it, whose output slot says what backward does with that output's gradient
+# besides passing it on.  Backward already looks at that map for every op, so ops without hooks
+# cost nothing more.  A leaf's hooks live in _LEAF_HOOKS, by id (tensors are not hashable);
+# backward picks a leaf function that looks there only when the table is not empty.
+
+
+class _Slot:
+    """What backward does with the complete gradient of one output of an op besides passing it on:
+    call the hooks registered on that output (``hooks``: handle id -> function, or None), then store
+    it in ``.grad`` of the tensor behind ``ref`` (a weak reference, or None: no retain_grad).
+    ``meta`` is the output's (shape, dtype, device), which a hook's result must have."""
+
+    __slots__ = ("ref", "hooks", "meta")
+
+    def __init__(self, meta):
+        self.ref = None
+        self.hooks = None
+        self.meta = meta
+
+
+def _meta(t) -> tuple:
+    return tuple(t.data.shape), t.data.dtype, compat.device(t.data)
+
+
+def _slot(op, oi, t):
+    """The slot of output ``oi`` of ``op`` (``t`` is that output), made on first use; None where
+    backward has freed the op."""
     rec = op.rec
     if rec is None:
-        return  # freed: a backward pass through it raises
+        return None
     retained = rec[REC_RETAINED]
     if retained is None:
         retained = {}
         op.rec = rec[:REC_RETAINED] + (retained,) + rec[REC_RETAINED + 1:]
-    retained[oi] = weakref.ref(t)
+    slot = retained.get(oi)
+    if slot is None:
+        slot = retained[oi] = _Slot(_meta(t))
+    return slot
+
+
+_LEAF_HOOKS: dict = {}  # id(leaf) -> (weak reference to it, its hooks: handle id -> function)
+_HOOK_IDS = itertools.count()
+
+
+class RemovableHandle:
+    """What registering a hook returns: ``remove()`` unregisters it (a second call does nothing);
+    also a context manager that removes it on exit, as PyTorch's ``RemovableHandle``."""
+
+    __slots__ = ("hooks_dict", "id", "_on_empty")
+
+    def __init__(self, hooks_dict, on_empty=None):
+        self.hooks_dict = hooks_dict
+        self.id = next(_HOOK_IDS)
+        self._on_empty = on_empty
+
+    def remove(self) -> None:
+        """Unregister the hook."""
+        hooks = self.hooks_dict
+        if hooks is not None and hooks.pop(self.id, None) is not None and not hooks and self._on_empty is not None:
+            self._on_empty()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+    def __repr__(self):
+        return f"<RemovableHandle {self.id}>"
+
+
+def add_hook(t, fn) -> RemovableHandle:
+    """Register ``fn`` to be called with the gradient of tensor ``t`` during backward (see
+    :meth:`Tensor.register_hook`)."""
+    if not callable(fn):
+        raise TypeError(f"register_hook: the hook must be callable, got {type(fn).__name__}")
+    if not t._rg:
+        raise RuntimeError(
+            "register_hook: cannot register a hook on a tensor that doesn't require grad; a leaf needs "
+            "requires_grad_() first, and a result needs an argument that requires grad"
+        )
+    op = t.ctx
+    if op is None:
+        key = id(t)
+        entry = _LEAF_HOOKS.get(key)
+        if entry is None:
+            def gone(_ref, key=key):
+                _LEAF_HOOKS.pop(key, None)
+
+            entry = _LEAF_HOOKS[key] = (weakref.ref(t, gone), {})
+        hooks: dict = entry[1]
+
+        def on_empty(key=key, hooks=hooks):
+            e = _LEAF_HOOKS.get(key)
+            if e is not None and e[1] is hooks:
+                del _LEAF_HOOKS[key]
+
+        handle = RemovableHandle(hooks, on_empty)
+    else:
+        slot = _slot(op, t._oi, t)
+        if slot is None:  # freed by backward: no pass can reach this tensor's gradient again
+            return RemovableHandle(None)
+        if slot.hooks is None:
+            slot.hooks = {}
+        hooks = slot.hooks
+        handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+def _run_hooks(hooks, g, b, meta):
+    """``g`` after the hooks (handle id -> function) have seen it, each in turn: a hook's result,
+    unless None, replaces it.  Hooks get a Tensor: in the plain mode one that does not require grad
+    around the raw gradient (their result is unwrapped again), under ``create_graph=True`` the
+    gradient itself.  ``meta``: what the gradient must stay, (shape, dtype, device)."""
+    graph = isinstance(g, Tensor)
+    for fn in list(hooks.values()):
+        r = fn(g if graph or g is None else Tensor._wrap(g, b))
+        if r is not None:
+            if g is None:
+                raise RuntimeError(
+                    f"register_hook: the hook {_hook_name(fn)} was called with None (this output of a "
+                    "multi-output op received no gradient) and returned a gradient; it cannot replace a "
+                    "None gradient: return None there"
+                )
+            g = _hook_result(fn, r, b, meta, graph)
+    return g
+
+
+def _hook_name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or type(fn).__name__
+
+
+def _hook_result(fn, r, b, meta, graph):
+    """A hook's result ``r`` as the gradient it replaces: checked against ``meta``, a Tensor under
+    create_graph and a raw array otherwise."""
+    name = _hook_name(fn)
+    if isinstance(r, Tensor):
+        rb, value = r._b, r.data
+    else:
+        rb = None
+        if not isinstance(r, (bool, int, float, complex, list, tuple)):
+            try:
+                rb = backend_of(r)
+            except TypeError:
+                pass
+        if rb is None:
+            raise TypeError(
+                f"register_hook: the hook {name} returned {type(r).__name__}; a hook returns None (to keep "
+                "the gradient) or a gradient, a Tensor of the tensor's shape and dtype"
+            )
+        value = r
+    shape, dtype, device = meta
+    if rb is not b:
+        raise TypeError(
+            f"register_hook: the hook {name} returned an array of backend {rb.name}, but the tensor's "
+            f"backend is {b.name}; return a gradient of the tensor's backend"
+        )
+    wrong = [(what, got, want) for what, got, want in (
+        ("shape", tuple(value.shape), shape), ("dtype", value.dtype, dtype), ("device", compat.device(value), device))
+        if got != want]
+    if wrong:
+        raise RuntimeError(
+            f"register_hook: the hook {name} returned a gradient of "
+            + ", ".join(f"{what} {got}" for what, got, _ in wrong) + ", but the tensor has "
+            + ", ".join(f"{what} {want}" for what, _, want in wrong)
+            + "; return a gradient of the tensor's shape, dtype and device (or None to keep it)"
+        )
+    if graph:
+        return r if isinstance(r, Tensor) else Tensor._wrap(value, b)
+    array_type = b.array_type
+    if array_type is not None and value.__class__ is not array_type:
+        value = b.as_array(value)
+    return value
+
+
+def _hooked_leaves(inner, sink, deferred):
+    """The leaf function of a backward pass while some leaf has hooks: gradients arriving at a
+    leaf with hooks are summed in ``deferred`` (id -> [leaf, gradient]), so that its hooks see the
+    complete gradient once (:func:`_flush_leaves`), as PyTorch's do; other leaves go to ``inner``.
+    With inputs, only the leaves among them are hooked, as only they are computed."""
+    wanted = sink.wanted if sink.found is not None else None
+
+    def to_leaf(t, g, handed):
+        key = id(t)
+        if key not in _LEAF_HOOKS or (wanted is not None and (key, None) not in wanted):
+            return inner(t, g, handed)
+        d = deferred.get(key)
+        if d is None:
+            deferred[key] = [t, g]
+        else:
+            d[1] = d[1] + g
+
+    return to_leaf
+
+
+def _flush_leaves(inner, deferred, handed):
+    """Run the hooks of the leaves that gradients reached, on their complete gradients, and hand
+    the results on to ``inner``."""
+    for t, g in deferred.values():
+        entry = _LEAF_HOOKS.get(id(t))
+        if entry is not None:
+            g = _run_hooks(entry[1], g, t._b, _meta(t))
+        inner(t, g, handed)
 
 
 # -- anomaly detection -------------------------------------------------------------
@@ -535,26 +741,33 @@ class _Sink:
 
     def op_outputs(self, op, retained, g, handed):
         """The gradient of ``op``'s output (a tuple of them, None where one received nothing, for
-        a multi-output op), complete: capture it, or retain it (``retained``: the op's map of
-        output indices to tensors that called retain_grad)."""
+        a multi-output op), complete: run the hooks registered on it, then capture it, or retain
+        it (``retained``: the op's map of output indices to slots, see :class:`_Slot`).  Returns
+        the gradient as the hooks left it, which flows on to the op's inputs."""
         if op.n_out == 1:
-            self._one(op, retained, None, g, handed)
-            return
-        for oi, gi in enumerate(g):
-            if gi is not None:
-                self._one(op, retained, oi, gi, handed)
+            return self._one(op, retained, None, g, handed)
+        out = list(g)
+        for oi, gi in enumerate(out):
+            if gi is not None or (retained and oi in retained and retained[oi].hooks):
+                out[oi] = self._one(op, retained, oi, gi, handed)  # hooks see None, as PyTorch's do
+        return tuple(out)
 
     def _one(self, op, retained, oi, g, handed):
         """The complete gradient ``g`` of output ``oi`` of ``op`` (None: its only output)."""
+        slot = retained.get(oi) if retained else None
+        if slot is not None and slot.hooks:
+            g = _run_hooks(slot.hooks, g, op.rec[REC_BACKEND], slot.meta)
+        if g is None:
+            return None
         if self.found is not None:
             i = self.wanted.get((id(op), oi))
             if i is not None:
                 self.found[i] = g
-        elif retained:
-            ref = retained.get(oi)
-            t = ref() if ref is not None else None
+        elif slot is not None and slot.ref is not None:
+            t = slot.ref()
             if t is not None:
                 _store_grad(t, g, handed)
+        return g
 
 
 _TO_GRAD = _Sink(None)  # holds no state when there are no inputs: shared by every backward()
@@ -591,12 +804,15 @@ def _store_grad(t, g, handed):
         handed.add(id(g))
 
 
-def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None, allow_unused=False):
+def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None, allow_unused=False,
+                 leaf_hooks=True):
     """Propagate ``seeds`` from ``roots`` back through the graph.
 
     Without ``inputs`` gradients accumulate into the ``.grad`` of leaves (and of
     tensors that called ``retain_grad()``); with ``inputs`` they are returned, in
-    order, and no ``.grad`` is touched.
+    order, and no ``.grad`` is touched.  Hooks registered on tensors run as their
+    gradients complete (``leaf_hooks=False``: not those of leaves, for a pass
+    inside another one that hands the leaves' gradients on).
     """
     b = roots[0]._b
     sink = _Sink(inputs) if inputs is not None else _TO_GRAD
@@ -607,6 +823,11 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     # ``carried``: its gradient, where the path of ops with one rule chained it (else in pending).
     chained = carried = None
     handed: set = set()  # ids of the arrays given out: the seeds and the stored gradients (see _store_grad)
+    to_leaf = inner_leaf = _store_grad if sink.found is None else sink.leaf
+    deferred = None  # the gradients of leaves with hooks, summed until the pass ends (see _hooked_leaves)
+    if _LEAF_HOOKS and leaf_hooks:
+        deferred = {}
+        to_leaf = _hooked_leaves(inner_leaf, sink, deferred)
     for t, s in zip(roots, seeds):
         if t._b is not b:
             raise _mixed_backends(b, t._b)
@@ -618,12 +839,11 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         s = _seed(t, s, create_graph)
         handed.add(id(s))
         if t.ctx is None:
-            sink.leaf(t, s, handed)
+            to_leaf(t, s, handed)
         else:
             chained = _receive(pending, queue, chained, t.ctx if t._oi is None else (t.ctx, t._oi), s)
     capture = bool(sink.wanted)
     anomaly = _grad_mode.anomaly_threads and _grad_mode.anomaly.on
-    to_leaf = _store_grad if sink.found is None else sink.leaf
     # Rules given raw arrays record nothing whatever the mode; a recorded pass records even under no_grad().
     prev_mode = _grad_mode.set_enabled(True) if create_graph else None
     # A local, whose load is as short as a literal's (a global's carries an inline cache): the
@@ -649,7 +869,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 carried = None
             _, args, ins, out, versions, exact, nb, retained, vjp, edge = node.rec  # REC_FIELDS, in order
             if capture or retained:
-                sink.op_outputs(node, retained, entry, handed)
+                entry = sink.op_outputs(node, retained, entry, handed)
             if versions:
                 for counter, seen, tensor in versions:
                     if counter[0] != seen or (create_graph and tensor is not None and tensor._version is not counter):
@@ -697,6 +917,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                         chained = _receive(pending, queue, chained, e, g)
             if not retain_graph:
                 node.rec = None  # its edges stay: what a freed graph looked like can still be read
+        if deferred:
+            _flush_leaves(inner_leaf, deferred, handed)
     finally:
         if create_graph:
             _grad_mode.set_enabled(prev_mode)

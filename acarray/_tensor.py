@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import array_api_compat as compat
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from ._autograd import Op
+    from ._autograd import Op, RemovableHandle
 
 _scalar_types = (int, float, complex)
 _new = object.__new__
@@ -176,6 +176,22 @@ class Tensor:
         """Also store the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self.ctx is not None:
             _the_engine.retain(self.ctx, self._oi, self)
+
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+        """Call ``hook(grad)`` with this tensor's gradient whenever backward computes it; returns a
+        handle whose ``remove()`` unregisters it.
+
+        A leaf's hook sees its complete gradient of the pass before it is accumulated into
+        ``.grad`` (or returned by ``autograd.grad``), a result's hook the complete gradient of that
+        result before it flows on to what it was computed from.  ``grad`` is a Tensor: one that does
+        not require grad around the gradient, or under ``create_graph=True`` the gradient itself,
+        carrying its graph.  A result other than None replaces the gradient (it must have this
+        tensor's shape, dtype and device).  Several hooks run in the order they were registered.
+        As in PyTorch, a hook stays with the value the tensor had when it was registered: after an
+        in-place change of the tensor it sees the gradient of the old value.  Refused (RuntimeError)
+        on a tensor that does not require grad.
+        """
+        return _the_engine.add_hook(self, hook)
 
     def backward(self, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
@@ -446,13 +462,13 @@ class Tensor:
 
 
 # The autograd engine, a layer above this one (it imports Tensor), hands itself over with
-# set_engine: what Tensor.backward and retain_grad call (its run_backward and retain).
+# set_engine: what Tensor.backward, retain_grad and register_hook call (its run_backward, retain and add_hook).
 _the_engine: Any = None
 
 
 def set_engine(engine) -> None:
-    """Make ``engine`` (a module or object with ``run_backward`` and ``retain``) the one that
-    Tensor.backward and retain_grad run (the engine calls this when it is imported)."""
+    """Make ``engine`` (a module or object with ``run_backward``, ``retain`` and ``add_hook``) the one
+    that Tensor.backward, retain_grad and register_hook run (the engine calls this when it is imported)."""
     global _the_engine
     _the_engine = engine
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import acarray
 
+from .._autograd import RemovableHandle
 from .._host import to_numpy
 from .._namespace import DTYPES
 from .functional import ShapeError
@@ -109,6 +110,36 @@ def _check_name(module, name, what):
         raise KeyError(f"{what} name can't be empty or contain \".\", got {name!r}")
 
 
+def _hook_name(hook) -> str:
+    return getattr(hook, "__qualname__", None) or type(hook).__name__
+
+
+def _add_hook(module, attr, hook, prepend, with_kwargs, what):
+    if not callable(hook):
+        raise TypeError(f"{what}: the hook must be callable, got {type(hook).__name__}")
+    hooks = vars(module).get(attr)
+    if hooks is None:
+        hooks = OrderedDict()
+        setattr(module, attr, hooks)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = (hook, bool(with_kwargs))
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def _forward(module, args, kwargs):
+    """``module.forward(*args, **kwargs)``, a ShapeError raised in it naming the module."""
+    try:
+        return module.forward(*args, **kwargs)
+    except ShapeError as e:
+        if getattr(e, "layer", None) is None:
+            err = ShapeError(f"{module!r}: {e}")
+            err.layer = module
+            raise err from None
+        raise
+
+
 class Module:
     """Base class of layers and models: subclasses set attributes in ``__init__`` and define ``forward``.
 
@@ -119,16 +150,63 @@ class Module:
     """
 
     training = True
+    # The forward hooks, handle id -> (hook, with_kwargs): a module gets dicts of its own on its first
+    # registration, which deepcopy and pickle copy with the rest of its attributes, as PyTorch's.
+    _forward_pre_hooks: OrderedDict | None = None
+    _forward_hooks: OrderedDict | None = None
 
     def __call__(self: _Forward[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return self.forward(*args, **kwargs)
-        except ShapeError as e:
-            if getattr(e, "layer", None) is None:
-                err = ShapeError(f"{self!r}: {e}")
-                err.layer = self
-                raise err from None
-            raise
+        if self._forward_pre_hooks or self._forward_hooks:  # type: ignore[attr-defined]
+            return self._call_with_hooks(args, kwargs)  # type: ignore[attr-defined]
+        return _forward(self, args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        """``__call__`` with the forward pre-hooks, ``forward`` and the forward hooks, as PyTorch runs them."""
+        for hook, with_kwargs in list((self._forward_pre_hooks or {}).values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
+                        raise RuntimeError(
+                            f"forward pre-hook {_hook_name(hook)} of {type(self).__name__} registered with "
+                            f"with_kwargs=True must return None or a tuple (args, kwargs), got {type(result).__name__}"
+                        )
+                    args, kwargs = result
+                    args = args if isinstance(args, tuple) else (args,)
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = _forward(self, args, kwargs)
+        for hook, with_kwargs in list((self._forward_hooks or {}).values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args)`` before every ``forward``; returns a handle whose ``remove()``
+        unregisters it.
+
+        ``args`` is the tuple of positional arguments; a result other than None replaces it (a value
+        that is not a tuple becomes a 1-tuple).  With ``with_kwargs=True`` the hook is called as
+        ``hook(module, args, kwargs)`` and returns None or ``(args, kwargs)``.  Hooks run in the order
+        they were registered (``prepend=True``: before those already there).  They are copied by
+        ``copy.deepcopy`` and pickling with the module, and are no part of ``state_dict()``.
+        """
+        return _add_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs, "register_forward_pre_hook")
+
+    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args, output)`` after every ``forward``; returns a handle whose
+        ``remove()`` unregisters it.
+
+        ``args`` are the positional arguments ``forward`` was given (after the pre-hooks); a result
+        other than None replaces the output (and is what the next hook sees).  With
+        ``with_kwargs=True`` the hook is called as ``hook(module, args, kwargs, output)``.  Hooks run
+        in the order they were registered (``prepend=True``: before those already there).  They are
+        copied by ``copy.deepcopy`` and pickling with the module, and are no part of ``state_dict()``.
+        """
+        return _add_hook(self, "_forward_hooks", hook, prepend, with_kwargs, "register_forward_hook")
 
     def forward(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
