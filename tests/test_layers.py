@@ -44,6 +44,8 @@ LAYERS = {
     "acarray._host": 2,
     "acarray._transforms": 2,
     "acarray._function": 2,
+    "acarray._pytree": 2,
+    "acarray._checkpoint": 2,
     # 3. rules
     "acarray._ops": 3,
     "acarray._ops.arguments": 3,

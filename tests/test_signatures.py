@@ -139,11 +139,12 @@ def test_the_package_leaks_no_helpers():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
+                                       "hessian", "hvp"])
 def test_every_namespace_has_the_transforms(backend, transform):
     ns = acarray.namespace(backend)
     assert getattr(ns, transform) is getattr(acarray, transform)
-    assert getattr(ns, transform).__name__ == transform
+    assert getattr(ns, transform).__name__ == ("jacrev" if transform == "jacobian" else transform)
 
 
 # -- return types -------------------------------------------------------------------------

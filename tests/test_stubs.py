@@ -173,6 +173,8 @@ REVEALED = [
     ("xp.fft.rfft(a)", TENSOR),
     ("xp.special.erf(a)", TENSOR),
     ("xp.grad(xp.sum)(a)", TENSOR),
+    ("xp.value_and_grad(xp.sum)(a)[1]", TENSOR),
+    ("xp.hvp(xp.sum, (a,), (a,))[0]", TENSOR),
     ("t.linalg.inv(m)", TENSOR),
     ("t.sum(a)", TENSOR),
     ("t.ones((2,), dtype=t.float32)", TENSOR),
