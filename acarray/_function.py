@@ -62,10 +62,10 @@ class FunctionCtx:
             if t is None:
                 out.append(None)
                 continue
-            if counter[0] != seen:
+            if counter[0] != seen or t._version is not counter:  # written into, or given a new value in place
                 raise RuntimeError(
                     f"{self._name}: a tensor saved for backward was modified in place after it was saved "
-                    f"(now at version {counter[0]}, saved at version {seen}); save a copy, or modify it after backward"
+                    f"(saved at version {seen}); save a copy, or modify it after backward"
                 )
             oi = self._outputs.get(id(t)) if self._outputs is not None else None
             if oi is not None:  # an output: in a recorded backward, its history is this function's node
@@ -151,7 +151,10 @@ def _checked_grads(name, result, args, needs, graph):
                     f"backend {a._b.name}; compute it with the namespace of the arguments (acarray.namespace(x))"
                 )
             value = gi.data
-        elif isinstance(gi, (int, float, complex)):
+        elif not _is_array(gi):
+            if not isinstance(gi, (int, float, complex)):
+                raise TypeError(f"{name}.backward returned a {type(gi).__name__} as the gradient of argument {i}, "
+                                "not an array; return a tensor (or None)")
             raise TypeError(
                 f"{name}.backward returned a Python {type(gi).__name__} as the gradient of argument {i}; return an "
                 f"array of the argument's shape {a.shape} (xp.full_like(x, value))"
