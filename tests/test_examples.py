@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -43,3 +44,20 @@ def test_char_transformer_example_lowers_its_loss():
     result = _load("char_transformer").main(["--steps", "60", "--context", "16", "--dim", "32"])
     assert result["loss"] < 3.0  # about log(33) = 3.5 nats/char before training
     assert result["sample"].startswith("Beautiful is")
+
+
+def test_scipy_minimize_example_converges_with_exact_derivatives(capsys):
+    from scipy import optimize
+
+    result = _load("scipy_minimize").main(["--n", "8"])
+    assert np.abs(result["newton"].x - 1).max() < 1e-6 and result["newton"].success
+    assert np.abs(result["fit"].x - [2.5, 1.3, 0.5]).max() < 0.05
+    assert "trust-ncg with hessp" in capsys.readouterr().out
+    # the derivatives it hands SciPy are SciPy's own closed forms
+    import acarray
+
+    f = _load("scipy_minimize").rosenbrock(acarray)
+    x, p = np.linspace(-1.0, 1.5, 8), np.linspace(0.3, -0.7, 8)
+    np.testing.assert_allclose(np.asarray(acarray.grad(f)(acarray.asarray(x))), optimize.rosen_der(x), rtol=1e-12)
+    hv = acarray.hvp(f, (acarray.asarray(x),), (acarray.asarray(p),))[1][0]
+    np.testing.assert_allclose(np.asarray(hv), optimize.rosen_hess_prod(x, p), rtol=1e-12)
