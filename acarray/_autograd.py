@@ -824,6 +824,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     chained = carried = None
     handed: set = set()  # ids of the arrays given out: the seeds and the stored gradients (see _store_grad)
     to_leaf = inner_leaf = _store_grad if sink.found is None else sink.leaf
+    # With inputs, only the nodes on a path to one of them are visited (None: every node).
+    useful = None if inputs is None else _leading_to(roots, sink.wanted)
     deferred = None  # the gradients of leaves with hooks, summed until the pass ends (see _hooked_leaves)
     if _LEAF_HOOKS and leaf_hooks:
         deferred = {}
@@ -840,7 +842,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
         handed.add(id(s))
         if t.ctx is None:
             to_leaf(t, s, handed)
-        else:
+        elif useful is None or id(t.ctx) in useful:
             chained = _receive(pending, queue, chained, t.ctx if t._oi is None else (t.ctx, t._oi), s)
     capture = bool(sink.wanted)
     anomaly = _grad_mode.anomaly_threads and _grad_mode.anomaly.on
@@ -884,6 +886,8 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                     _check_anomaly(node, entry, ins, (g,))
                 if isinstance(edge, Tensor):
                     to_leaf(edge, g, handed)
+                elif useful is not None and id(edge[0] if edge.__class__ is tuple else edge) not in useful:
+                    pass  # leads to none of the inputs asked for
                 elif edge.__class__ is tuple:
                     chained = _receive(pending, queue, chained, edge, g)
                 else:  # a single-output node: _receive, written out on the hot path
@@ -913,7 +917,7 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                             g = _fit(xp, g, a)
                     if isinstance(e, Tensor):
                         to_leaf(e, g, handed)
-                    else:
+                    elif useful is None or id(e[0] if e.__class__ is tuple else e) in useful:
                         chained = _receive(pending, queue, chained, e, g)
             if not retain_graph:
                 node.rec = None  # its edges stay: what a freed graph looked like can still be read
@@ -931,6 +935,35 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "to get None for it"
             )
     return sink.found
+
+
+def _leading_to(roots, wanted) -> set:
+    """The ids of the op nodes reachable from ``roots`` from which one of ``wanted`` (the keys of
+    :class:`_Sink`) can be reached: the part of the graph that ``grad(outputs, inputs)`` needs.
+    Gradients are not propagated into other nodes, so a recorded pass (the transpose of a vjp,
+    a Hessian's rows) does not differentiate what leads only elsewhere."""
+    targets = {key[0] for key in wanted}
+    done: dict = {}  # id -> whether a wanted node is reachable from it
+    stack = [(t.ctx, False) for t in roots if t.ctx is not None]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        children = [e[0] if e.__class__ is tuple else e for e in node.next if e is not None]
+        if expanded:
+            done[key] = key in targets or any(done.get(id(c), False) for c in children)
+            continue
+        if key in done:
+            continue
+        done[key] = False  # until its children are done (the graph has no cycles)
+        stack.append((node, True))
+        for c in children:
+            ck = id(c)
+            if ck not in done:
+                if isinstance(c, Tensor):
+                    done[ck] = ck in targets
+                else:
+                    stack.append((c, False))
+    return {key for key, reaches in done.items() if reaches}
 
 
 def _graph_mode_values(node, nb, args, out):
