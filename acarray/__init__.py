@@ -14,6 +14,7 @@ import sys as _sys
 from ._autograd import Op
 from ._backend import BACKEND_NAMES
 from ._backend import backend_named as _backend_named
+from ._checkpoint import checkpoint
 from ._function import custom_vjp
 from ._namespace import default_namespace as _default_namespace
 from ._namespace import namespace  # importing it hands Backend.ns its builder
@@ -51,7 +52,7 @@ _sys.modules.setdefault("acarray.fft", _default.fft)
 _sys.modules.setdefault("acarray.special", _default.special)
 
 _SUBMODULES = ("nn", "optim", "viz", "testing", "serialization", "autograd")
-__all__ = sorted({*_default.__all__, "namespace", "Op", "custom_vjp", "AxisError", "CheckpointError", "load", "save",
+__all__ = sorted({*_default.__all__, "namespace", "Op", "custom_vjp", "checkpoint", "AxisError", "CheckpointError", "load", "save",
                   "BACKEND_NAMES", "backend", "__version__"})
 
 

@@ -16,7 +16,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--min-time", type=float, default=3.0,
                         help="seconds of timing per workload (its implementations take turns)")
-    parser.add_argument("--only", nargs="*", help="workload names to run")
+    parser.add_argument("--only", nargs="*", help="workload names to run (memory, checkpoint: the peak-memory measurements)")
     parser.add_argument("--gpu", action="store_true", help="mlp_large on CuPy against PyTorch CUDA instead")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.json"))
     args = parser.parse_args(argv)

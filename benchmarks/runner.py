@@ -12,7 +12,7 @@ import tracemalloc
 
 import numpy as np
 
-from .workloads import WORKLOADS, build_mlp_large, to_host
+from .workloads import CHECKPOINT_EVERY, CHECKPOINT_SHAPE, WORKLOADS, build_mlp_large, build_residual_mlp, to_host
 
 
 def _torch(threads):
@@ -96,6 +96,42 @@ def peak_memory(step):
     return peak - base
 
 
+def checkpoint_memory(shape=None, every=CHECKPOINT_EVERY) -> list:
+    """Peak memory (and the shorter time of two steps, outside tracemalloc) of a training step of the deep
+    residual MLP of ``build_residual_mlp`` without and with ``acarray.checkpoint``, one row per
+    segment length of ``every``.  Before anything is measured, each variant's first step must give
+    the loss and gradients of the one without checkpoint."""
+    shape = CHECKPOINT_SHAPE if shape is None else shape
+    rows, plain = [], None
+    for n in every:
+        step = build_residual_mlp(np.random.default_rng(0), n, **shape)()
+        loss, grads = step()
+        if plain is None:
+            plain = (loss, [to_host(g) for g in grads])
+        else:
+            verify(f"checkpoint every {n}", {"acarray": lambda loss=loss, grads=grads: lambda: (loss, grads),
+                                             "numpy": lambda: lambda: plain})
+        seconds = []
+        for _ in range(2):
+            start = time.perf_counter()
+            step()
+            seconds.append(time.perf_counter() - start)
+        rows.append({"every": n, "peak": peak_memory(step), "seconds": min(seconds)})
+    return rows
+
+
+def _format_checkpoint(rows, shape=None) -> str:
+    shape = CHECKPOINT_SHAPE if shape is None else shape
+    lines = [f"checkpoint: one SGD step of {shape['depth']} residual blocks {shape['width']}-{shape['hidden']}-"
+             f"{shape['width']}, batch {shape['batch']}, float32, NumPy"]
+    base = rows[0]["peak"]
+    for r in rows:
+        what = "no checkpoint" if r["every"] is None else f"checkpoint every {r['every']} block{'s' * (r['every'] > 1)}"
+        lines.append(f"  {what:<26} peak {r['peak'] / 2**20:7.1f} MiB ({r['peak'] / base:4.2f}x)   "
+                     f"step {r['seconds'] * 1e3:6.0f} ms")
+    return "\n".join(lines)
+
+
 def run_gpu(args):
     """mlp_large on CuPy against PyTorch CUDA, in one run (target: at least 0.8x PyTorch's speed)."""
     import acarray
@@ -147,12 +183,16 @@ def run(args):
         rows.append(mem)
         print(f"{'memory':<11} hand-written {mem['numpy'] / 2**20:8.1f} MiB   acarray {mem['acarray'] / 2**20:8.1f} MiB"
               f"   ratio {mem['ratio']:.2f} (target <= {mem['target']:.2f})", flush=True)
+    checkpoint_rows = []
+    if not args.only or "checkpoint" in args.only:
+        checkpoint_rows = checkpoint_memory()
+        print(_format_checkpoint(checkpoint_rows), flush=True)
     print()
     print(table(rows))
     meta = {"python": platform.python_version(), "numpy": np.__version__, "threads": args.threads,
             "machine": platform.machine(), "torch": getattr(torch, "__version__", None)}
     with open(args.out, "w") as f:
-        json.dump({"meta": meta, "results": rows}, f, indent=2)
+        json.dump({"meta": meta, "results": rows, "checkpoint": checkpoint_rows}, f, indent=2)
     print(f"\nwritten to {args.out}")
 
 

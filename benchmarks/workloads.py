@@ -273,6 +273,62 @@ def build_matmul_big(rng):
     return _stateless(with_acarray, by_hand, with_torch)
 
 
+# -- checkpoint: peak memory of a deep residual MLP's training step, with acarray.checkpoint -----
+
+# A fused Linear + ReLU layer saves only its input, which is what a checkpoint of that layer keeps
+# too; what checkpointing frees are the values saved inside a segment: here each block's 4x wider
+# hidden activations, as in a transformer's feed-forward blocks.
+CHECKPOINT_SHAPE = {"depth": 16, "width": 256, "hidden": 1024, "batch": 512}
+CHECKPOINT_EVERY = (None, 4, 1)  # blocks per checkpointed segment (None: no checkpoint)
+
+
+def build_residual_mlp(rng, every, depth=16, width=256, hidden=1024, batch=512, lr=0.01):
+    """Factory of one SGD step of ``depth`` blocks ``h + fc2(relu(fc1(h)))`` (width -> hidden ->
+    width, float32) and a cross-entropy loss on the first 10 features, each run of ``every`` blocks
+    through ``acarray.checkpoint`` (None: none).  The step returns ``(loss, grads)``; the values
+    depend on ``rng`` alone, so factories built from equal generators compute the same thing."""
+    x = rng.standard_normal((batch, width)).astype(np.float32)
+    y = rng.integers(0, 10, batch).astype(np.int64)
+    params0 = []
+    for _ in range(depth):
+        params0 += [(rng.standard_normal((hidden, width)) / np.sqrt(width)).astype(np.float32),
+                    np.zeros(hidden, np.float32),
+                    (0.1 * rng.standard_normal((width, hidden)) / np.sqrt(hidden)).astype(np.float32),
+                    np.zeros(width, np.float32)]
+
+    def factory():
+        params = [acarray.asarray(p.copy(), requires_grad=True) for p in params0]
+        opt = optim.SGD(params, lr=lr)
+        xt, yt = acarray.asarray(x), acarray.asarray(y)
+
+        def segment(lo, hi):
+            def blocks(h):
+                for i in range(lo, hi):
+                    w1, b1, w2, b2 = params[4 * i: 4 * i + 4]
+                    h = h + F.linear(F.relu(F.linear(h, w1, b1)), w2, b2)
+                return h
+
+            return blocks
+
+        n = every or depth
+        segments = [segment(lo, min(depth, lo + n)) for lo in range(0, depth, n)]
+
+        def step():
+            h = xt
+            for blocks in segments:
+                h = acarray.checkpoint(blocks, h) if every else blocks(h)
+            loss = F.cross_entropy(h[:, :10], yt)
+            opt.zero_grad()
+            loss.backward()
+            grads = [p.grad for p in params]
+            opt.step()
+            return float(loss), grads
+
+        return step
+
+    return factory
+
+
 WORKLOADS = [
     Workload("op_chain", "200 element-wise ops on 16 floats, sum, backward", 200, 3.0, build_op_chain),
     Workload("mlp_digits", "MLP 64-256-256-10 on digits, batch 128, CE + SGD step", 1, 1.10, build_mlp_digits),

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from benchmarks import instructions
-from benchmarks.runner import median_times, verify
-from benchmarks.workloads import WORKLOADS
+from benchmarks.runner import checkpoint_memory, median_times, verify
+from benchmarks.workloads import WORKLOADS, build_residual_mlp
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.name)
@@ -54,3 +54,17 @@ def test_instruction_count_is_the_cost_of_one_step(monkeypatch):
     hand = instructions.count("op_chain", "numpy")
     # 200 NumPy calls forward and about as many backward on 16 floats: thousands of instructions each.
     assert 200 * 2_000 < hand < 200 * 50_000
+
+
+def test_checkpointed_residual_mlp_computes_the_same_step_in_less_memory():
+    shape = {"depth": 6, "width": 32, "hidden": 128, "batch": 256}
+    steps = [build_residual_mlp(np.random.default_rng(0), every, **shape)() for every in (None, 2, 1)]
+    first = [step() for step in steps]
+    for loss, grads in first[1:]:
+        assert loss == pytest.approx(first[0][0], rel=1e-6)
+        for g, g0 in zip(grads, first[0][1]):
+            np.testing.assert_allclose(g, g0, rtol=1e-5, atol=1e-7)
+    rows = checkpoint_memory(shape, every=(None, 1))
+    assert [r["every"] for r in rows] == [None, 1]
+    # Each block's hidden activations (4x wider) are not kept: 6 blocks' worth of them.
+    assert rows[1]["peak"] < 0.7 * rows[0]["peak"]

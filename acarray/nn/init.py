@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .._checkpoint import register_rng
+
 _rng = np.random.default_rng(0)
 
 
@@ -18,6 +20,14 @@ def manual_seed(seed: int) -> None:
     """Seed the generator behind initialisers, dropout and the examples' shuffling."""
     global _rng
     _rng = np.random.default_rng(seed)
+
+
+def _set_state(state) -> None:
+    _rng.bit_generator.state = state
+
+
+# acarray.checkpoint recomputes a segment during backward with the draws (dropout masks) it first had.
+register_rng(lambda: _rng.bit_generator.state, _set_state)
 
 
 def generator() -> np.random.Generator:
