@@ -57,7 +57,7 @@ class FunctionCtx:
         (``create_graph=True``) they carry their graph (an output's history is this function);
         otherwise they do not require grad."""
         graph = _grad_mode.custom_backward.graph
-        out = []
+        out: list = []
         for t, counter, seen in self._saved:
             if t is None:
                 out.append(None)
