@@ -18,6 +18,7 @@ import array_api_compat as compat
 
 from . import _grad_mode
 from ._autograd import REC_ARGS, REC_BACKEND, Op, _as_tensor, _record, resolve
+from ._autograd import apply as _apply
 from ._backend import backend_of
 from ._tensor import Tensor
 
@@ -304,19 +305,50 @@ def _is_array(a) -> bool:
 
 def once_differentiable(backward):
     """Mark a :class:`Function`'s backward as computed outside acarray (with NumPy, SciPy...): it
-    then receives plain tensors, and a backward pass recorded through it (``create_graph=True``)
-    is refused with an error naming the function instead of giving wrong second derivatives."""
+    always receives plain tensors, and its gradients cannot be differentiated again.  Under
+    ``create_graph=True`` they are computed all the same, but differentiating them (a second
+    backward, ``hessian``, ``jvp``) raises an error naming the function, as PyTorch's
+    ``once_differentiable`` does, instead of giving wrong second derivatives."""
 
     @functools.wraps(backward)
     def wrapper(ctx, *grads):
-        if _grad_mode.custom_backward.graph:
-            raise RuntimeError(
-                f"{ctx._name}.backward is marked once_differentiable: it cannot be differentiated again "
-                "(create_graph=True, hessian, jvp...); write it with acarray's functions for second derivatives"
-            )
-        return backward(ctx, *grads)
+        state = _grad_mode.custom_backward
+        if not state.graph:
+            return backward(ctx, *grads)
+        node = ctx._node
+        anchors = [t for t in (*grads, *node.rec[REC_ARGS]) if isinstance(t, Tensor) and t._rg]
+        state.graph = False
+        try:
+            with _grad_mode.no_grad():
+                result = backward(ctx, *(g.detach() if isinstance(g, Tensor) else g for g in grads))
+        finally:
+            state.graph = True
+        single = not isinstance(result, (tuple, list))
+        out = []
+        for g in ((result,) if single else result):
+            if g is not None and not isinstance(g, Tensor) and _is_array(g):
+                g = Tensor._wrap(g, backend_of(g))
+            if isinstance(g, Tensor) and anchors and g._b is anchors[0]._b:
+                g = _apply(_Refused, g.detach(), *anchors, name=ctx._name)
+            out.append(g)
+        return out[0] if single else tuple(out)
 
     return wrapper
+
+
+class _Refused(Op):
+    """The gradient of a once-differentiable backward in a recorded pass: its value, with edges to
+    what it was computed from, and a backward that refuses."""
+
+    def forward(self, xp, value, *anchors, name):
+        self.fname = name
+        return value
+
+    def backward(self, xp, g, inputs, out):
+        raise RuntimeError(
+            f"{self.fname}.backward is marked once_differentiable: its gradient cannot be differentiated "
+            "again (a second backward, hessian, jvp...); write it with acarray's functions for second derivatives"
+        )
 
 
 class custom_vjp:

@@ -27,7 +27,7 @@ from ._ops.fft import FFT_FUNCTIONS
 from ._ops.linalg import __all_linalg__ as LINALG
 from ._ops.special import FUNCTIONS as SPECIAL
 from ._tensor import Tensor
-from ._transforms import grad_of, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
+from ._transforms import transforms_for
 
 API_VERSION = "2025.12"
 DTYPES = (
@@ -37,9 +37,7 @@ CONSTANTS = ("e", "inf", "nan", "pi", "newaxis")
 
 
 # What every namespace holds beside the standard's functions, dtypes and constants.
-TRANSFORMS = dict(grad=grad_of, value_and_grad=value_and_grad, vjp=vjp, jvp=jvp, jacrev=jacrev, jacfwd=jacfwd,
-                  jacobian=jacobian, hessian=hessian, hvp=hvp)
-EXTRAS = ("Tensor", "no_grad", "enable_grad", "is_grad_enabled", *TRANSFORMS, "special")
+EXTRAS = ("Tensor", "no_grad", "enable_grad", "is_grad_enabled", *transforms_for(), "special")
 
 
 def _module(name: str, doc: str, members: dict) -> types.ModuleType:
@@ -68,7 +66,7 @@ def namespace_for(b) -> types.ModuleType:
         enable_grad=enable_grad,
         is_grad_enabled=is_grad_enabled,
         backend=b,
-        **TRANSFORMS,
+        **transforms_for(b),  # Python numbers differentiated by acarray.torch.grad become torch tensors
     )
     linalg = _module(f"{name}.linalg", "The linalg extension, differentiable.",
                      {n: checked(f"linalg.{n}", f) for n, f in LINALG.items()})

@@ -29,7 +29,8 @@ def _flatten(tree, leaves):
     if isinstance(tree, tuple) and hasattr(tree, "_fields"):
         return (cls, tuple(_flatten(v, leaves) for v in tree))
     if isinstance(tree, dict):
-        return (cls, tuple(tree), tuple(_flatten(v, leaves) for v in tree.values()))
+        factory = getattr(tree, "default_factory", None)  # a defaultdict keeps its factory
+        return (cls, tuple(tree), tuple(_flatten(v, leaves) for v in tree.values()), factory)
     leaves.append(tree)
     return _LEAF
 
@@ -49,8 +50,8 @@ def _unflatten(spec, it):
     if spec is None:
         return None
     cls = spec[0]
-    if len(spec) == 3:
-        d = cls() if cls is not dict else {}
+    if len(spec) == 4:
+        d = cls(spec[3]) if spec[3] is not None else cls()
         for k, s in zip(spec[1], spec[2]):
             d[k] = _unflatten(s, it)
         return d
@@ -84,7 +85,8 @@ def tree_paths(tree) -> list[str]:
 def _paths(tree, prefix, out):
     if tree is None:
         return
-    if isinstance(tree, (tuple, list)):
+    cls = tree.__class__
+    if cls is tuple or cls is list or (isinstance(tree, tuple) and hasattr(tree, "_fields")):
         for i, v in enumerate(tree):
             _paths(v, f"{prefix}[{i}]", out)
     elif isinstance(tree, dict):

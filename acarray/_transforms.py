@@ -30,6 +30,7 @@ variable for its own (perturbation confusion).
 from __future__ import annotations
 
 import threading
+import weakref
 
 from . import _autograd, _grad_mode
 from ._autograd import Op, apply, run_backward
@@ -82,6 +83,12 @@ class _Depth(threading.local):
 _depth = _Depth()
 
 
+# The fresh leaves the transforms differentiate with respect to (variables, cotangents of a
+# transposed vjp), by id: private to the transform that made them, so another one that reaches
+# them does not take them for tensors someone else will differentiate.
+_PRIVATE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 class _Alias(Op):
     """The identity, recorded: a fresh node for an argument that already requires grad, so that
     a transform differentiates with respect to its own variable, not the outer one."""
@@ -100,8 +107,9 @@ class _Call:
     differentiated arguments), the structure to rebuild gradients in, and whether the backward
     passes must be recorded (``create``)."""
 
-    def __init__(self, who, f, args, argnums, has_aux=False):
+    def __init__(self, home, who, f, args, argnums, has_aux=False):
         self.who = who
+        self.home = home
         if not callable(f):
             raise TypeError(f"{who}: the function to differentiate must be callable, got {type(f).__name__}")
         args = list(args)
@@ -110,6 +118,7 @@ class _Call:
         self.nums = nums
         self.nested = False
         self.variables: list = []  # every leaf, in order of nums
+        self.start = next(_autograd._ORDER)  # ops recorded from now on are this call's (numbers count down)
         self.specs = []  # (spec, number of leaves) per differentiated argument
         for i in nums:
             leaves, spec = tree_flatten(args[i])
@@ -119,9 +128,11 @@ class _Call:
             fresh = [self._variable(v, i, p) for v, p in zip(leaves, paths)]
             self.variables.extend(fresh)
             self.specs.append((spec, len(fresh)))
-            args[i] = tree_unflatten(spec, fresh)
+            # f gets an alias of each variable: an in-place write inside f gives the alias a new
+            # history and leaves the variable, with respect to which gradients are taken, as it was.
+            with _grad_mode.enable_grad():  # recorded whatever the caller's mode
+                args[i] = tree_unflatten(spec, [apply(_Alias, t) for t in fresh])
         self.enabled = _grad_mode.is_grad_enabled()
-        self.start = next(_autograd._ORDER)  # ops recorded from now on are f's (numbers count down)
         prev = _grad_mode.set_enabled(True)
         _depth.n += 1
         try:
@@ -155,9 +166,11 @@ class _Call:
                                 "floating-point arrays (astype it, or pass it as an argument not in argnums)")
             if v._rg:
                 self.nested = True
-                return apply(_Alias, v)
+                with _grad_mode.enable_grad():
+                    return apply(_Alias, v)
             t = v.detach()
             t._rg = True
+            _PRIVATE[id(t)] = t
             return t
         if isinstance(v, bool) or v is None:
             raise TypeError(f"{who}: {where} is {v!r}; differentiate with respect to floating-point arrays")
@@ -165,7 +178,7 @@ class _Call:
             if isinstance(v, int):
                 raise TypeError(f"{who}: {where} is the integer {v}; differentiate with respect to a float "
                                 f"(pass {v}.0) or an array of floats")
-            t = _default_namespace().asarray(v)
+            t = (_default_namespace() if self.home is None else self.home.ns).asarray(v)
         else:
             try:
                 b = backend_of(v)
@@ -190,6 +203,8 @@ class _Call:
                 continue
             seen.add(key)
             if isinstance(node, Tensor):
+                if _PRIVATE.get(key) is node:
+                    continue  # a variable of a transform run inside f: a constant to this one
                 return True  # a leaf that is not ours
             rec = node.rec
             if rec is None or rec[_autograd.REC_ORDER] > start:
@@ -305,74 +320,30 @@ def _real_only(call, what):
 # -- reverse mode ---------------------------------------------------------------------------
 
 
-def vjp(f, *primals, has_aux=False):
-    """``(f(*primals), vjp_fn)``, and ``aux`` third with ``has_aux=True``.  ``vjp_fn(cotangent)``
-    (a cotangent of the output's structure) returns one gradient per primal, in each primal's
-    structure; it may be called several times."""
-    if not primals:
-        raise TypeError("vjp: give at least one primal (the arguments of f to differentiate with respect to)")
-    call = _Call("vjp", f, primals, tuple(range(len(primals))), has_aux)
-    outs = call.out_leaves
-
-    def vjp_fn(cotangent):
-        leaves, spec = tree_flatten(cotangent)
-        if spec != call.out_spec:
-            raise ValueError("vjp_fn: the cotangent must have the structure of the function's output")
-        pairs = [(o, c) for o, c in zip(outs, leaves) if o._rg]
-        create = call.create or _depth.n > 0 or any(isinstance(c, Tensor) and c._rg for _, c in pairs)
-        return call.per_primal(call.backward([o for o, _ in pairs], [c for _, c in pairs], create=create))
-
-    out = call.value(call.out)
-    return (out, vjp_fn, call.value(call.aux)) if has_aux else (out, vjp_fn)
-
-
-def value_and_grad(f, argnums=0, has_aux=False):
-    """A function returning ``(f(*args), gradient)`` of a scalar-valued ``f`` (``((value, aux),
-    gradient)`` with ``has_aux=True``); the gradient has the structure of the argument (a tuple
-    of them for a tuple ``argnums``)."""
-
-    def wrapper(*args):
-        return _value_and_grad("value_and_grad", f, argnums, has_aux, args)
-
-    return wrapper
-
-
-def grad_of(f, argnums=0, has_aux=False):
-    """The gradient function of a scalar-valued ``f``, as in JAX or HIPS autograd; nests for
-    higher derivatives (``grad(grad(f))``).  With ``has_aux=True`` ``f`` returns ``(value, aux)``
-    and the gradient function ``(gradient, aux)``."""
-
-    def df(*args):
-        value, g = _value_and_grad("grad", f, argnums, has_aux, args)
-        return (g, value[1]) if has_aux else g
-
-    return df
-
-
-def _value_and_grad(who, f, argnums, has_aux, args):
-    call = _Call(who, f, args, argnums, has_aux)
+def _value_and_grad(home, who, f, argnums, has_aux, args):
+    call = _Call(home, who, f, args, argnums, has_aux)
     out = _scalar_output(call)
-    g = call.grads(call.backward([out], [None], retain=False))
+    g = call.grads(call.backward(_differentiable([out]), [None], retain=False))
     value = call.value(call.out)
     return ((value, call.value(call.aux)) if has_aux else value), g
 
 
-grad_of.__name__ = grad_of.__qualname__ = "grad"  # acarray.grad (acarray.autograd.grad is backward's)
-
-
-def jacrev(f, argnums=0, has_aux=False):
-    """The Jacobian of ``f`` by reverse mode: for each output ``o`` (any structure) and each
-    differentiated argument ``x``, an array of shape ``o.shape + x.shape`` (a tree of the
-    arguments' structure in the outputs' structure).  One backward pass per output element."""
-
-    def jac(*args):
-        call = _Call("jacrev", f, args, argnums, has_aux)
-        _real_only(call, "take the Jacobian")
-        per_out = [_rows(call, o) for o in call.out_leaves]
-        result = tree_unflatten(call.out_spec, per_out)
-        return (result, call.value(call.aux)) if has_aux else result
-
-    return jac
+def _hessian_times(call, out, flat):
+    """``H v`` for the scalar ``out`` of ``call`` and one tangent per variable: the gradient of
+    ``<grad out, v>``, recorded whatever the caller's grad mode (hvp under no_grad())."""
+    ns = out._b.ns
+    gs = call.backward([out], [None], create=True)
+    create = call.create or any(t._rg for t in flat)
+    with _grad_mode.enable_grad():
+        terms = [ns.vecdot(ns.reshape(g, (-1,)), ns.reshape(v, (-1,))) for g, v in zip(gs, flat)
+                 if g is not None and g._rg]
+        if not terms:
+            return [None] * len(call.variables)
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+    found = call.backward([total], [None], retain=False, create=create)
+    return [None if h is None else (h if create else h.detach()) for h in found]
 
 
 def _rows(call, o):
@@ -398,9 +369,6 @@ def _rows(call, o):
     return call.rebuild(call.split(out))
 
 
-jacobian = jacrev
-
-
 # -- forward mode: the transpose of the vjp ---------------------------------------------------
 
 
@@ -415,6 +383,7 @@ class _Transpose:
         for o in self.outs:
             u = _zeros_like(o)
             u._rg = True
+            _PRIVATE[id(u)] = u
             self.us.append(u)
         found = call.backward(self.outs, self.us, create=True) if self.outs else [None] * len(call.variables)
         self.pairs = [(j, g) for j, g in enumerate(found) if g is not None and g._rg]
@@ -443,24 +412,6 @@ class _Transpose:
         return result
 
 
-def jvp(f, primals, tangents, has_aux=False):
-    """``(f(*primals), J v)``, the output and its directional derivative along ``tangents`` (one
-    per primal, of its structure, shapes and dtypes), and ``aux`` third with ``has_aux=True``.
-    ``primals`` and ``tangents`` are tuples, as in ``torch.func.jvp``."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise TypeError("jvp: primals and tangents must be tuples (one entry per argument of f), got "
-                        f"{type(primals).__name__} and {type(tangents).__name__}")
-    if len(primals) != len(tangents):
-        raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s)")
-    call = _Call("jvp", f, primals, tuple(range(len(primals))), has_aux)
-    _real_only(call, "take the jvp")
-    flat = _tangents(call, tangents)
-    create = call.create or any(isinstance(t, Tensor) and t._rg for t in flat)
-    out_t = _Transpose(call).product(flat, create)
-    result = (call.value(call.out), tree_unflatten(call.out_spec, out_t if create else [t.detach() for t in out_t]))
-    return result + (call.value(call.aux),) if has_aux else result
-
-
 def _tangents(call, tangents):
     """The tangents, flattened and checked against the variables (structure, shape, dtype, backend)."""
     flat = []
@@ -484,83 +435,167 @@ def _tangents(call, tangents):
     return out
 
 
-def jacfwd(f, argnums=0, has_aux=False):
-    """The Jacobian of ``f`` by forward mode, in the structure of :func:`jacrev`'s result: one
-    Jacobian-vector product per element of the differentiated arguments, all through one
-    recorded transpose of the vjp."""
+def transforms_for(home=None) -> dict:
+    """The function transforms of one namespace: ``grad``, ``value_and_grad``, ``vjp``, ``jvp``,
+    ``jacrev``, ``jacobian``, ``jacfwd``, ``hessian`` and ``hvp``.  Python numbers among the
+    differentiated arguments become tensors of backend ``home`` (None: the default backend)."""
 
-    def jac(*args):
-        call = _Call("jacfwd", f, args, argnums, has_aux)
-        _real_only(call, "take the Jacobian")
-        tr = _Transpose(call)
-        results = []
-        per_var = []  # per variable, per output: the columns of its block
-        for j, v in enumerate(call.variables):
-            cols: list[list] = [[] for _ in call.out_leaves]
-            n = v.size
-            if n:
-                xp = v._b.xp
-                eye = xp.eye(n, dtype=v.data.dtype, device=v.device)
-                for k in range(n):
-                    flat = [None] * len(call.variables)
-                    flat[j] = xp.reshape(eye[k, ...], v.shape)
-                    for i, col in enumerate(tr.product(flat, call.create)):
-                        cols[i].append(col)
-            per_var.append(cols)
-        for i, o in enumerate(call.out_leaves):
-            ns = o._b.ns
-            blocks = []
-            for v, cols in zip(call.variables, per_var):
-                c = cols[i]
-                if c:
-                    blocks.append(ns.reshape(ns.stack(c, axis=-1), o.shape + v.shape))
-                else:
-                    blocks.append(Tensor._wrap(o._b.xp.zeros(o.shape + v.shape, dtype=o.data.dtype,
-                                                             device=o.device), o._b))
-            if not call.create:
-                blocks = [b.detach() for b in blocks]
-            results.append(call.rebuild(call.split(blocks)))
-        result = tree_unflatten(call.out_spec, results)
-        return (result, call.value(call.aux)) if has_aux else result
+    def vjp(f, *primals, has_aux=False):
+        """``(f(*primals), vjp_fn)``, and ``aux`` third with ``has_aux=True``.  ``vjp_fn(cotangent)``
+        (a cotangent of the output's structure) returns one gradient per primal, in each primal's
+        structure; it may be called several times."""
+        if not primals:
+            raise TypeError("vjp: give at least one primal (the arguments of f to differentiate with respect to)")
+        call = _Call(home, "vjp", f, primals, tuple(range(len(primals))), has_aux)
+        outs = call.out_leaves
 
-    return jac
+        def vjp_fn(cotangent):
+            leaves, spec = tree_flatten(cotangent)
+            if spec != call.out_spec:
+                raise ValueError("vjp_fn: the cotangent must have the structure of the function's output")
+            pairs = [(o, c) for o, c in zip(outs, leaves) if o._rg]
+            create = call.create or _depth.n > 0 or any(isinstance(c, Tensor) and c._rg for _, c in pairs)
+            return call.per_primal(call.backward([o for o, _ in pairs], [c for _, c in pairs], create=create))
+
+        out = call.value(call.out)
+        return (out, vjp_fn, call.value(call.aux)) if has_aux else (out, vjp_fn)
 
 
-def hessian(f, argnums=0):
-    """The Hessian of a scalar-valued ``f``: ``jacrev(jacrev(f))``, blocks of shape
-    ``x.shape + y.shape`` for each pair of differentiated arguments' leaves."""
-    h = jacrev(jacrev(f, argnums), argnums)
+    def value_and_grad(f, argnums=0, has_aux=False):
+        """A function returning ``(f(*args), gradient)`` of a scalar-valued ``f`` (``((value, aux),
+        gradient)`` with ``has_aux=True``); the gradient has the structure of the argument (a tuple
+        of them for a tuple ``argnums``)."""
 
-    def hess(*args):
-        return h(*args)
+        def wrapper(*args):
+            return _value_and_grad(home, "value_and_grad", f, argnums, has_aux, args)
 
-    hess.__doc__ = hessian.__doc__
-    return hess
+        return wrapper
 
 
-def hvp(f, primals, tangents):
-    """``(f(*primals), H v)``: the Hessian of a scalar-valued ``f`` times ``tangents`` (one per
-    primal, of its structure), as ``torch.autograd.functional.hvp``.  Two backward passes (the
-    gradient of ``<grad f, v>``); the Hessian is never formed."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise TypeError("hvp: primals and tangents must be tuples (one entry per argument of f), got "
-                        f"{type(primals).__name__} and {type(tangents).__name__}")
-    if len(primals) != len(tangents):
-        raise ValueError(f"hvp: {len(primals)} primal(s) but {len(tangents)} tangent(s)")
-    call = _Call("hvp", f, primals, tuple(range(len(primals))))
-    _real_only(call, "take the Hessian-vector product")
-    out = _scalar_output(call)
-    flat = _tangents(call, tangents)
-    gs = call.backward([out], [None], create=True)
-    ns = out._b.ns
-    terms = [ns.vecdot(ns.reshape(g, (-1,)), ns.reshape(v, (-1,))) for g, v in zip(gs, flat) if g is not None and g._rg]
-    create = call.create or any(t._rg for t in flat)
-    if terms:
-        total = terms[0]
-        for t in terms[1:]:
-            total = total + t
-        found = call.backward([total], [None], retain=False, create=create)
-    else:
-        found = [None] * len(call.variables)
-    hv = [None if h is None else (h if create else h.detach()) for h in found]
-    return call.value(call.out), call.per_primal(hv)
+    def grad(f, argnums=0, has_aux=False):
+        """The gradient function of a scalar-valued ``f``, as in JAX or HIPS autograd; nests for
+        higher derivatives (``grad(grad(f))``).  With ``has_aux=True`` ``f`` returns ``(value, aux)``
+        and the gradient function ``(gradient, aux)``."""
+
+        def df(*args):
+            value, g = _value_and_grad(home, "grad", f, argnums, has_aux, args)
+            return (g, value[1]) if has_aux else g
+
+        return df
+
+
+    def jacrev(f, argnums=0, has_aux=False):
+        """The Jacobian of ``f`` by reverse mode: for each output ``o`` (any structure) and each
+        differentiated argument ``x``, an array of shape ``o.shape + x.shape`` (a tree of the
+        arguments' structure in the outputs' structure).  One backward pass per output element."""
+
+        def jac(*args):
+            call = _Call(home, "jacrev", f, args, argnums, has_aux)
+            _real_only(call, "take the Jacobian")
+            per_out = [_rows(call, o) for o in call.out_leaves]
+            result = tree_unflatten(call.out_spec, per_out)
+            return (result, call.value(call.aux)) if has_aux else result
+
+        return jac
+
+
+    def jvp(f, primals, tangents, has_aux=False):
+        """``(f(*primals), J v)``, the output and its directional derivative along ``tangents`` (one
+        per primal, of its structure, shapes and dtypes), and ``aux`` third with ``has_aux=True``.
+        ``primals`` and ``tangents`` are tuples, as in ``torch.func.jvp``."""
+        if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+            raise TypeError("jvp: primals and tangents must be tuples (one entry per argument of f), got "
+                            f"{type(primals).__name__} and {type(tangents).__name__}")
+        if len(primals) != len(tangents):
+            raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents)} tangent(s)")
+        call = _Call(home, "jvp", f, primals, tuple(range(len(primals))), has_aux)
+        _real_only(call, "take the jvp")
+        flat = _tangents(call, tangents)
+        create = call.create or any(isinstance(t, Tensor) and t._rg for t in flat)
+        out_t = _Transpose(call).product(flat, create)
+        result = (call.value(call.out), tree_unflatten(call.out_spec, out_t if create else [t.detach() for t in out_t]))
+        return result + (call.value(call.aux),) if has_aux else result
+
+
+    def jacfwd(f, argnums=0, has_aux=False):
+        """The Jacobian of ``f`` by forward mode, in the structure of :func:`jacrev`'s result: one
+        Jacobian-vector product per element of the differentiated arguments, all through one
+        recorded transpose of the vjp."""
+
+        def jac(*args):
+            call = _Call(home, "jacfwd", f, args, argnums, has_aux)
+            _real_only(call, "take the Jacobian")
+            tr = _Transpose(call)
+            results = []
+            per_var = []  # per variable, per output: the columns of its block
+            for j, v in enumerate(call.variables):
+                cols: list[list] = [[] for _ in call.out_leaves]
+                n = v.size
+                if n:
+                    xp = v._b.xp
+                    eye = xp.eye(n, dtype=v.data.dtype, device=v.device)
+                    for k in range(n):
+                        flat = [None] * len(call.variables)
+                        flat[j] = xp.reshape(eye[k, ...], v.shape)
+                        for i, col in enumerate(tr.product(flat, call.create)):
+                            cols[i].append(col)
+                per_var.append(cols)
+            for i, o in enumerate(call.out_leaves):
+                ns = o._b.ns
+                blocks = []
+                for v, cols in zip(call.variables, per_var):
+                    c = cols[i]
+                    if c:
+                        blocks.append(ns.reshape(ns.stack(c, axis=-1), o.shape + v.shape))
+                    else:
+                        blocks.append(Tensor._wrap(o._b.xp.zeros(o.shape + v.shape, dtype=o.data.dtype,
+                                                                 device=o.device), o._b))
+                if not call.create:
+                    blocks = [b.detach() for b in blocks]
+                results.append(call.rebuild(call.split(blocks)))
+            result = tree_unflatten(call.out_spec, results)
+            return (result, call.value(call.aux)) if has_aux else result
+
+        return jac
+
+
+    def hessian(f, argnums=0):
+        """The Hessian of a scalar-valued ``f``: ``jacrev(jacrev(f))``, blocks of shape
+        ``x.shape + y.shape`` for each pair of differentiated arguments' leaves."""
+        h = jacrev(jacrev(f, argnums), argnums)
+
+        def hess(*args):
+            return h(*args)
+
+        hess.__doc__ = hessian.__doc__
+        return hess
+
+
+    def hvp(f, primals, tangents):
+        """``(f(*primals), H v)``: the Hessian of a scalar-valued ``f`` times ``tangents`` (one per
+        primal, of its structure), as ``torch.autograd.functional.hvp``.  Two backward passes (the
+        gradient of ``<grad f, v>``); the Hessian is never formed."""
+        if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+            raise TypeError("hvp: primals and tangents must be tuples (one entry per argument of f), got "
+                            f"{type(primals).__name__} and {type(tangents).__name__}")
+        if len(primals) != len(tangents):
+            raise ValueError(f"hvp: {len(primals)} primal(s) but {len(tangents)} tangent(s)")
+        call = _Call(home, "hvp", f, primals, tuple(range(len(primals))))
+        _real_only(call, "take the Hessian-vector product")
+        out = _scalar_output(call)
+        flat = _tangents(call, tangents)
+        found = _hessian_times(call, out, flat) if out._rg else [None] * len(call.variables)
+        return call.value(call.out), call.per_primal(found)
+
+    made = dict(grad=grad, value_and_grad=value_and_grad, vjp=vjp, jvp=jvp, jacrev=jacrev, jacobian=jacrev,
+                jacfwd=jacfwd, hessian=hessian, hvp=hvp)
+    for fn in made.values():
+        fn.__qualname__ = fn.__name__
+    return made
+
+
+_DEFAULT = transforms_for()
+grad_of = _DEFAULT["grad"]  # acarray.grad (acarray.autograd.grad is backward's)
+value_and_grad, vjp, jvp, jacrev, jacobian, jacfwd, hessian, hvp = (
+    _DEFAULT[n] for n in ("value_and_grad", "vjp", "jvp", "jacrev", "jacobian", "jacfwd", "hessian", "hvp")
+)

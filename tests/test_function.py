@@ -180,6 +180,12 @@ def test_a_numpy_backward_works_once_and_is_refused_for_second_derivatives():
 
     with pytest.raises(RuntimeError, match="Marked.backward is marked once_differentiable"):
         acarray.hessian(lambda u: xp.sum(Marked.apply(u)))(xp.asarray(X))
+    # a recorded first-order pass is fine (a closure over a weight records it): only the second one refuses
+    w = xp.asarray(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    g = acarray.grad(lambda u: xp.sum(Marked.apply(u) * w))(xp.asarray(X))
+    np.testing.assert_allclose(to_numpy(g), np.cos(X) * [1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="Marked.backward is marked once_differentiable"):
+        xp.sum(g).backward()
     x.grad = None
     xp.sum(Marked.apply(x)).backward()
     np.testing.assert_allclose(to_numpy(x.grad), np.cos(X))
