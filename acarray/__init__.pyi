@@ -26,6 +26,7 @@ from acarray.serialization import load as load
 from acarray.serialization import save as save
 
 from . import autograd as autograd
+from . import data as data
 from . import fft as fft
 from . import linalg as linalg
 from . import nn as nn

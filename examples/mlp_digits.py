@@ -17,6 +17,7 @@ import acarray
 import acarray.nn as nn
 import acarray.nn.functional as F
 from acarray import optim
+from acarray.data import DataLoader, TensorDataset
 from acarray.testing import to_numpy
 
 
@@ -37,21 +38,21 @@ def main(argv=None) -> float:
     model = nn.Sequential(nn.Linear(64, 256, backend=args.backend), nn.ReLU(), nn.Linear(256, 256, backend=args.backend),
                           nn.ReLU(), nn.Linear(256, 10, backend=args.backend))
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-    rng = nn.init.generator()
+    # A new permutation each epoch, drawn from nn.init's generator (seeded above by manual_seed).
+    train = DataLoader(TensorDataset(ns.asarray(x_train), ns.asarray(y_train)), batch_size=args.batch_size,
+                       shuffle=True)
     start = time.perf_counter()
     with threadpool_limits(1, user_api="blas"):  # small matrices: extra BLAS threads mostly wait
         for epoch in range(1, args.epochs + 1):
-            order = rng.permutation(len(x_train))
             total = 0.0
-            for i in range(0, len(order), args.batch_size):
-                idx = order[i : i + args.batch_size]
-                loss = F.cross_entropy(model(ns.asarray(x_train[idx])), ns.asarray(y_train[idx]))
+            for images, labels in train:
+                loss = F.cross_entropy(model(images), labels)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(idx)
+                total += float(loss) * images.shape[0]
             if epoch % 10 == 0 or epoch == args.epochs:
-                print(f"epoch {epoch:3d}  training loss {total / len(order):.4f}")
+                print(f"epoch {epoch:3d}  training loss {total / len(train.dataset):.4f}")
         with acarray.no_grad():
             predicted = to_numpy(ns.argmax(model(ns.asarray(x_test)), axis=1))
     accuracy = float(np.mean(predicted == y_test))

@@ -4,7 +4,7 @@
 2. tensor and engine: ``_tensor``, ``_autograd``, and what sits on them alone (``_host``, ``_transforms``)
 3. rules: ``_ops`` and the fused ops of the layers, ``nn._ops``
 4. assembly: ``_functions``, ``_namespace`` and the package ``acarray`` itself
-5. API: ``autograd``, ``testing``, ``viz``, ``serialization``, ``nn``, ``optim``
+5. API: ``autograd``, ``testing``, ``viz``, ``serialization``, ``nn``, ``optim``, ``data``
 
 A module imports modules of its own layer or of lower ones, never of a higher one: not at the
 top, not inside a function.  A lower layer reaches an upper one only through a registration hook
@@ -70,6 +70,7 @@ LAYERS = {
     "acarray._namespace": 4,
     # 5. API
     "acarray.autograd": 5,
+    "acarray.data": 5,
     "acarray.testing": 5,
     "acarray.viz": 5,
     "acarray.serialization": 5,
