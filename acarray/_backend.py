@@ -264,6 +264,43 @@ class Backend:
             self._special[name, several] = k
         return k
 
+    # -- SciPy's signal and ndimage functions (acarray.scipy) -------------------------
+
+    def scipy_function(self, module: str, name: str):
+        """The raw function ``name`` of SciPy's ``module`` (``"signal"``, ``"ndimage"``) from this
+        backend's SciPy-like library (see ``_SCIPY_LIBRARIES``), raw arrays in and out, keyword
+        arguments passed on: SciPy's on NumPy, through NumPy and back on array-api-strict (CPU
+        arrays only), ``cupyx.scipy``'s on CuPy, ``jax.scipy``'s on JAX.  A backend without one (see
+        ``_NO_SCIPY_LIBRARY``) raises a TypeError naming the backend, why, and the backends that
+        compute the function."""
+        key = (self.name, module, name)
+        k = _SCIPY_FUNCTIONS.get(key)
+        if k is not None:
+            return k
+        where = f"acarray.scipy.{module}.{name}"
+        library = _SCIPY_LIBRARIES.get(self.name)
+        reason = _NO_SCIPY_LIBRARY.get((self.name, module)) or _NO_SCIPY_LIBRARY.get((self.name, None))
+        if library is None or reason is not None:
+            works = ", ".join(b for b in _SCIPY_LIBRARIES if (b, module) not in _NO_SCIPY_LIBRARY)
+            raise TypeError(f"{where} does not compute on the {self.name} backend: "
+                            f"{reason or 'it has no SciPy-like library'}; it works on {works} tensors (move a tensor "
+                            "with acarray.numpy.asarray(t), which keeps the gradient flowing back to t)")
+        try:
+            lib = importlib.import_module(f"{library}.{module}")
+        except ImportError as e:
+            raise ImportError(f"{where} on the {self.name} backend needs {library} installed: {e}") from e
+        k = getattr(lib, name, None)
+        if k is None:
+            raise TypeError(f"{where} does not compute on the {self.name} backend: {library}.{module} has no {name} "
+                            "(a newer version may have it)")
+        if self.name != "numpy" and library == "scipy":
+            k = _scipy_through_numpy(self, k)
+        correct = _SCIPY_CORRECTIONS.get(key)
+        if correct is not None:
+            k = correct(k)
+        _SCIPY_FUNCTIONS[key] = k
+        return k
+
 
 # -- corrections of backend functions that break the standard's special cases --------
 #
@@ -427,6 +464,69 @@ _SPECIAL_LIBRARIES = {
     "dask": ("scipy.special", {"sinc": "numpy"}, ()),
     "array_api_strict": ("scipy.special", {"sinc": "numpy"}, ()),
 }
+
+
+# Each backend's library of SciPy's signal and ndimage functions (Backend.scipy_function); the
+# backends that have none, or lack one of its modules, are in _NO_SCIPY_LIBRARY with the reason
+# (keyed by (backend, module), module None for all of them).
+_SCIPY_LIBRARIES = {
+    "numpy": "scipy",
+    "array_api_strict": "scipy",  # through NumPy and back
+    "cupy": "cupyx.scipy",
+    "jax": "jax.scipy",
+}
+_NO_SCIPY_LIBRARY = {
+    ("torch", None): "PyTorch has no SciPy-like signal or ndimage library",
+    ("dask", None): "SciPy computes a whole array at a time, and mapped over Dask's blocks a convolution or "
+                    "filter would be wrong where it reaches across their edges",
+    ("jax", "ndimage"): "jax.scipy.ndimage has no filters",
+}
+_SCIPY_FUNCTIONS: dict = {}  # (backend name, module, function name) -> the function
+
+
+def _covering(fn):
+    """``fn``, JAX's ``convolve`` or ``correlate``, also for inputs neither of which is at least as
+    large as the other along every axis, which JAX refuses and SciPy takes in modes 'full' and
+    'same': ``in1`` zero-padded at its end to cover ``in2`` gives the 'full' result followed by
+    zeros, cut back to SciPy's shape (and centred, for 'same')."""
+    jnp = importlib.import_module("jax.numpy")
+
+    def covering(in1, in2, mode="full", method="auto", **kwargs):
+        s1, s2 = tuple(in1.shape), tuple(in2.shape)
+        if mode == "valid" or len(s1) != len(s2) or all(map(operator.ge, s1, s2)) or all(map(operator.le, s1, s2)):
+            return fn(in1, in2, mode=mode, method=method, **kwargs)
+        full = fn(jnp.pad(in1, [(0, max(n2 - n1, 0)) for n1, n2 in zip(s1, s2)]), in2, mode="full", method=method,
+                  **kwargs)
+        if mode == "full":
+            return full[tuple(slice(0, n1 + n2 - 1) for n1, n2 in zip(s1, s2))]
+        return full[tuple(slice((n2 - 1) // 2, (n2 - 1) // 2 + n1) for n1, n2 in zip(s1, s2))]
+
+    return covering
+
+
+# Corrections of library functions, made once from the library's own: (backend, module, name) -> maker.
+_SCIPY_CORRECTIONS = {
+    ("jax", "signal", "convolve"): _covering,
+    ("jax", "signal", "correlate"): _covering,
+}
+
+
+def _scipy_through_numpy(b, fn):
+    """``fn``, a SciPy function of NumPy arrays, on backend ``b``'s arrays (converted through
+    NumPy and back, onto the device of the first array argument); keyword arguments pass on."""
+    np = importlib.import_module("numpy")
+    xp = b.xp
+
+    def to_numpy(a):
+        return np.from_dlpack(a) if hasattr(a, "__dlpack__") else a
+
+    def through_numpy(*args, **kwargs):
+        device = next(a.device for a in args if hasattr(a, "device"))
+        out = fn(*(to_numpy(a) for a in args), **{k: to_numpy(v) for k, v in kwargs.items()})
+        return xp.asarray(np.asarray(out), device=device)
+
+    through_numpy.__name__ = getattr(fn, "__name__", "through_numpy")
+    return through_numpy
 
 
 def _scalars_as_arrays(b, fn, int_order):

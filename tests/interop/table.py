@@ -32,6 +32,9 @@ import scipy.stats  # noqa: E402
 from sklearn import decomposition, discriminant_analysis, kernel_approximation, linear_model, preprocessing  # noqa: E402
 from sklearn.metrics import pairwise  # noqa: E402
 
+import acarray  # noqa: E402
+import acarray.scipy  # noqa: E402, F401
+
 # Input domains: name -> (low, high) of uniform values; None means standard normal.
 DOMAINS = {"any": None, "pos": (0.5, 2.0), "unit": (0.1, 0.9), "sym": (-0.9, 0.9)}
 
@@ -41,7 +44,9 @@ class Case:
     """``call(*arrays)`` on inputs of the given shapes and domains.
 
     ``grad`` says whether the gradient through the call is checked; ``note``
-    says why not (it is printed in README).
+    says why not (it is printed in README).  ``refused_on`` names the backends on
+    which the call is refused with a TypeError (checked there instead); a name
+    starting with ``acarray.`` is one of acarray's own functions, printed as it is.
     """
 
     library: str
@@ -51,6 +56,7 @@ class Case:
     grad: bool = True
     note: str = ""
     rtol: float = 1e-4
+    refused_on: tuple = ()
 
 
 def labels(a, values):
@@ -70,6 +76,19 @@ def _xpx(name, call, inputs=(((5, 3), "any"),), **kw):
     return Case("array-api-extra", name, call, inputs, **kw)
 
 
+def _acarray_scipy(name, inputs, *extra, **kw):
+    """A case of ``acarray.scipy``'s ``name`` ("signal.convolve") called with the inputs, then
+    ``extra`` and ``kw``: acarray's function on tensors, SciPy's (the reference) on NumPy arrays;
+    PyTorch has no library for it and refuses."""
+    module, _, fname = name.partition(".")
+
+    def call(*args):
+        library = acarray.scipy if isinstance(args[0], acarray.Tensor) else scipy
+        return getattr(getattr(library, module), fname)(*args, *extra, **kw)
+
+    return Case("scipy", f"acarray.scipy.{name}", call, inputs, refused_on=("torch",))
+
+
 special, stats, fft, integrate = scipy.special, scipy.stats, scipy.fft, scipy.integrate
 M = ((5, 3), "any")
 MP = ((5, 3), "pos")
@@ -78,6 +97,7 @@ VP = ((6,), "pos")
 SQ = ((3, 3), "any")
 NORMAL = ((12,), "any")
 NO_NUMPY = "SciPy computes it with NumPy (no array-API implementation): a tensor that requires grad refuses the conversion"
+WITH_ACARRAY = NO_NUMPY + "; `acarray.scipy.{}` computes it with gradients"
 
 CASES = [
     # scipy.special: through acarray.special (xp.special) or generic array-API code
@@ -191,8 +211,14 @@ CASES = [
         if hasattr(x, "__array_namespace__") else scipy.signal.windows.kaiser(7, 2.5), (V,), grad=False,
         note="a window is a constant (built with xp=)"),
     _sp("signal.detrend", scipy.signal.detrend, (V,), grad=False, note=NO_NUMPY),
-    _sp("signal.convolve", scipy.signal.convolve, (V, ((3,), "any")), grad=False, note=NO_NUMPY),
-    _sp("ndimage.gaussian_filter", lambda x: scipy.ndimage.gaussian_filter(x, 1.0), grad=False, note=NO_NUMPY),
+    _sp("signal.convolve", scipy.signal.convolve, (V, ((3,), "any")), grad=False,
+        note=WITH_ACARRAY.format("signal.convolve")),
+    _sp("ndimage.gaussian_filter", lambda x: scipy.ndimage.gaussian_filter(x, 1.0), grad=False,
+        note=WITH_ACARRAY.format("ndimage.gaussian_filter")),
+    _acarray_scipy("signal.convolve", (V, ((3,), "any"))),
+    _acarray_scipy("signal.correlate", (M, ((2, 4), "any")), "same"),
+    _acarray_scipy("signal.fftconvolve", (M, ((2, 2), "any")), "valid"),
+    _acarray_scipy("ndimage.gaussian_filter", (M,), 1.0, mode="mirror"),
     # scikit-learn, with sklearn.config_context(array_api_dispatch=True)
     _sk("metrics.pairwise.euclidean_distances", pairwise.euclidean_distances, (M, ((4, 3), "any"))),
     _sk("metrics.pairwise.rbf_kernel", lambda a, b: pairwise.rbf_kernel(a, b, gamma=0.5), (M, ((4, 3), "any"))),
@@ -262,16 +288,25 @@ def render() -> str:
     lines = [BEGIN]
     for library in QUALIFIED:
         cases = [c for c in CASES if c.library == library]
-        with_grad = [c for c in cases if c.grad]
+        with_grad = [c for c in cases if c.grad and not c.refused_on]
+        refusing = [c for c in cases if c.grad and c.refused_on]
         values = [c for c in cases if not c.grad]
         lines.append("")
-        lines.append(f"**{library}**: {len(cases)} functions tested, {len(with_grad)} with gradients.")
+        lines.append(f"**{library}**: {len(cases)} functions tested, {len(with_grad) + len(refusing)} with gradients.")
         lines.append("")
-        lines.append("- With gradients: " + ", ".join(f"`{QUALIFIED[library]}{c.name}`" for c in with_grad) + ".")
+        lines.append("- With gradients: " + ", ".join(f"`{_shown(library, c)}`" for c in with_grad) + ".")
+        for refused in sorted({c.refused_on for c in refusing}):
+            names = ", ".join(f"`{_shown(library, c)}`" for c in refusing if c.refused_on == refused)
+            lines.append(f"- With gradients (refused with a TypeError on {', '.join(refused)}): {names}.")
         for c in values:
-            lines.append(f"- Values only: `{QUALIFIED[library]}{c.name}` ({c.note}).")
+            lines.append(f"- Values only: `{_shown(library, c)}` ({c.note}).")
     lines.append(END)
     return "\n".join(lines)
+
+
+def _shown(library: str, case: Case) -> str:
+    """The case's function as README names it."""
+    return case.name if case.name.startswith("acarray.") else QUALIFIED[library] + case.name
 
 
 def readme_section(text: str) -> str:
