@@ -51,7 +51,7 @@ _sys.modules.setdefault("acarray.linalg", _default.linalg)
 _sys.modules.setdefault("acarray.fft", _default.fft)
 _sys.modules.setdefault("acarray.special", _default.special)
 
-_SUBMODULES = ("nn", "optim", "viz", "testing", "serialization", "autograd", "data")
+_SUBMODULES = ("nn", "optim", "viz", "testing", "serialization", "autograd", "scipy", "data")
 __all__ = sorted({*_default.__all__, "namespace", "Op", "custom_vjp", "checkpoint", "AxisError", "CheckpointError", "load", "save",
                   "BACKEND_NAMES", "backend", "__version__"})
 

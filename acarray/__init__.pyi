@@ -31,6 +31,7 @@ from . import fft as fft
 from . import linalg as linalg
 from . import nn as nn
 from . import optim as optim
+from . import scipy as scipy
 from . import serialization as serialization
 from . import special as special
 from . import testing as testing

@@ -95,6 +95,9 @@ LAYERS = {
     "acarray.optim.lr_scheduler": 5,
     "acarray.optim.optimizer": 5,
     "acarray.optim.sgd": 5,
+    "acarray.scipy": 5,
+    "acarray.scipy.ndimage": 5,
+    "acarray.scipy.signal": 5,
 }
 
 

@@ -108,7 +108,7 @@ backend: _Backend
 
 def namespace(backend: object) -> ModuleType: ...
 '''
-SUBMODULES = ("autograd", "data", "fft", "linalg", "nn", "optim", "serialization", "special", "testing", "viz")
+SUBMODULES = ("autograd", "data", "fft", "linalg", "nn", "optim", "scipy", "serialization", "special", "testing", "viz")
 EXTENSIONS = ("fft", "linalg", "special")
 # acarray's parameters beyond the standard's: (function, parameter) -> annotation.
 EXTRA_PARAMETERS = {("asarray", "requires_grad"): "bool"}
