@@ -193,5 +193,6 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         kwargs["radius"] = radii
     if axes is not None:
         kwargs["axes"] = axis_list
-    call = ((sigmas, orders, None, modes, cval, truncate), kwargs)
+    # One mode is passed as it is (CuPy before 13 takes no sequence of modes).
+    call = ((sigmas, orders, None, mode if isinstance(mode, str) else modes, cval, truncate), kwargs)
     return GaussianFilter.apply(x, call, tuple(passes))
