@@ -271,7 +271,8 @@ def _collate(batch: list, home, path: str):
         if type(elem) is dict:
             return out
         try:  # an OrderedDict, a defaultdict... stays one where its type can be made from a dict
-            return type(elem)(out)
+            made: Any = type(elem)
+            return made(out)
         except TypeError:
             return out
     if isinstance(elem, (tuple, list)):

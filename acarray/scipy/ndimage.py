@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ __all__ = ["gaussian_filter"]
 # ndimage's extension modes -> numpy.pad's mode giving the same index map ('reflect' repeats the
 # edge sample, 'mirror' does not); the constant modes pad with cval.  For filters the grid-
 # modes are synonyms.
-_PAD_MODES = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect", "nearest": "edge",
+_PAD_MODES: dict[str, Any] = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect", "nearest": "edge",
               "wrap": "wrap", "grid-wrap": "wrap"}
 _CONSTANT_MODES = ("constant", "grid-constant")
 _MODES = (*_PAD_MODES, *_CONSTANT_MODES)
@@ -51,11 +52,12 @@ def _per_axis(argument: str, value, n: int) -> list:
     return values
 
 
-def _number(argument: str, v, integral=False, per_axis=True):
+def _number(argument: str, v: Any, integral=False, per_axis=True):
     if isinstance(v, (Tensor, bool)) or not isinstance(v, numbers.Integral if integral else numbers.Real):
         kind = ("an int" if integral else "a real number") + (" (or one per filtered axis)" if per_axis else "")
         raise TypeError(f"gaussian_filter: {argument} must be {kind}, got {v!r}")
-    return int(v) if integral else float(v)
+    value: Any = v  # an Integral or a Real, checked above
+    return int(value) if integral else float(value)
 
 
 def _gaussian_weights(sigma: float, order: int, radius: int) -> np.ndarray:
