@@ -805,7 +805,7 @@ def _store_grad(t, g, handed):
 
 
 def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs=None, allow_unused=False,
-                 leaf_hooks=True):
+                 leaf_hooks=True, prune=None):
     """Propagate ``seeds`` from ``roots`` back through the graph.
 
     Without ``inputs`` gradients accumulate into the ``.grad`` of leaves (and of
@@ -824,8 +824,16 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
     chained = carried = None
     handed: set = set()  # ids of the arrays given out: the seeds and the stored gradients (see _store_grad)
     to_leaf = inner_leaf = _store_grad if sink.found is None else sink.leaf
-    # With inputs, only the nodes on a path to one of them are visited (None: every node).
-    useful = None if inputs is None else _leading_to(roots, sink.wanted)
+    # With inputs, ``prune`` (by default: when the pass is recorded) visits only the nodes on a path
+    # to one of them (None: every node).  The walk that finds them costs about what a plain pass
+    # over small ops does, so a plain pass does without it; a recorded pass, or one through a
+    # recorded backward (the transpose of a vjp), saves far more than it costs.
+    if prune is None:
+        prune = create_graph
+    if inputs is None or not prune:
+        useful = None
+    else:  # a set from useful_nodes, made once for several passes over one graph (a Jacobian's rows)
+        useful = prune if isinstance(prune, set) else _leading_to(roots, sink.wanted)
     deferred = None  # the gradients of leaves with hooks, summed until the pass ends (see _hooked_leaves)
     if _LEAF_HOOKS and leaf_hooks:
         deferred = {}
@@ -935,6 +943,12 @@ def run_backward(roots, seeds, *, retain_graph=False, create_graph=False, inputs
                 "to get None for it"
             )
     return sink.found
+
+
+def useful_nodes(roots, inputs) -> set:
+    """What ``run_backward(roots, ..., inputs=inputs, prune=...)`` visits, for passing as ``prune``
+    to several passes over the same graph."""
+    return _leading_to(roots, _Sink(inputs).wanted)
 
 
 def _leading_to(roots, wanted) -> set:

@@ -252,15 +252,16 @@ class _Call:
         trees = tuple(tree_unflatten(spec, leaves) for (spec, _), leaves in zip(self.specs, per_arg))
         return trees if self.many else trees[0]
 
-    def backward(self, outputs, seeds, *, retain=True, create=None):
-        """Gradients of ``outputs`` (tensors requiring grad) with respect to the variables."""
+    def backward(self, outputs, seeds, *, retain=True, create=None, prune=None):
+        """Gradients of ``outputs`` (tensors requiring grad) with respect to the variables (``prune``:
+        see :func:`run_backward`; a pass through a recorded backward prunes)."""
         create = self.create if create is None else create
         if not outputs:
             return [None] * len(self.variables)
         prev = _grad_mode.set_enabled(True)
         try:
             found = run_backward(outputs, seeds, retain_graph=retain or create, create_graph=create,
-                                 inputs=self.variables, allow_unused=True)
+                                 inputs=self.variables, allow_unused=True, prune=prune)
         finally:
             _grad_mode.set_enabled(prev)
         return [None if g is None else _as_tensor(g, x) for g, x in zip(found, self.variables)]
@@ -342,7 +343,7 @@ def _hessian_times(call, out, flat):
         total = terms[0]
         for t in terms[1:]:
             total = total + t
-    found = call.backward([total], [None], retain=False, create=create)
+    found = call.backward([total], [None], retain=False, create=create, prune=True)
     return [None if h is None else (h if create else h.detach()) for h in found]
 
 
@@ -355,8 +356,9 @@ def _rows(call, o):
     if o._rg and m:
         xp = o._b.xp
         eye = xp.eye(m, dtype=o.data.dtype, device=o.device)
+        useful = _autograd.useful_nodes([o], call.variables)  # one walk for all the rows
         for k in range(m):
-            found = call.backward([o], [xp.reshape(eye[k, ...], shape)])
+            found = call.backward([o], [xp.reshape(eye[k, ...], shape)], prune=useful)
             for j, g in enumerate(found):
                 blocks[j].append(g)
     out = []
@@ -401,7 +403,7 @@ class _Transpose:
             prev = _grad_mode.set_enabled(True)
             try:
                 found = run_backward(gs, vs, retain_graph=True, create_graph=create, inputs=self.us,
-                                     allow_unused=True)
+                                     allow_unused=True, prune=True)
             finally:
                 _grad_mode.set_enabled(prev)
         it = iter(found)
