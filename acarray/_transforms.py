@@ -115,7 +115,6 @@ class _Call:
         args = list(args)
         nums = _argnums(who, argnums, len(args))
         self.many = not isinstance(argnums, int)
-        self.nums = nums
         self.nested = False
         self.variables: list = []  # every leaf, in order of nums
         self.start = next(_autograd._ORDER)  # ops recorded from now on are this call's (numbers count down)
@@ -223,33 +222,19 @@ class _Call:
         leaves, spec = tree_flatten(v)
         return tree_unflatten(spec, [t.detach() if isinstance(t, Tensor) else t for t in leaves])
 
-    def grads(self, flat):
-        """Per-variable gradients (None: zeros) in the structure of the differentiated arguments."""
-        out = []
-        pos = 0
-        for spec, n in self.specs:
-            leaves = [_zeros_like(v) if g is None else g for g, v in zip(flat[pos:pos + n], self.variables[pos:pos + n])]
-            out.append(tree_unflatten(spec, leaves))
-            pos += n
-        return tuple(out) if self.many else out[0]
-
     def per_primal(self, flat):
         """One tree per differentiated argument, always a tuple (``vjp_fn``, ``hvp``), from one
         gradient per variable (None: zeros)."""
         filled = [_zeros_like(v) if g is None else g for g, v in zip(flat, self.variables)]
-        return tuple(tree_unflatten(spec, leaves) for (spec, _), leaves in zip(self.specs, self.split(filled)))
-
-    def split(self, flat):
-        """A flat list (one entry per variable) cut into one list per differentiated argument."""
-        out, pos = [], 0
-        for _, n in self.specs:
-            out.append(flat[pos:pos + n])
+        pos, trees = 0, []
+        for spec, n in self.specs:
+            trees.append(tree_unflatten(spec, filled[pos:pos + n]))
             pos += n
-        return out
+        return tuple(trees)
 
-    def rebuild(self, per_arg):
-        """One tree per differentiated argument (``per_arg``: lists of leaves); a tuple for a tuple ``argnums``."""
-        trees = tuple(tree_unflatten(spec, leaves) for (spec, _), leaves in zip(self.specs, per_arg))
+    def grads(self, flat):
+        """:meth:`per_primal`, a single tree where ``argnums`` was an int."""
+        trees = self.per_primal(flat)
         return trees if self.many else trees[0]
 
     def backward(self, outputs, seeds, *, retain=True, create=None, prune=None):
@@ -368,7 +353,7 @@ def _rows(call, o):
             continue
         rows = [_zeros_like(v) if r is None else r for r in rows]
         out.append(ns.reshape(ns.stack(rows), shape + v.shape))
-    return call.rebuild(call.split(out))
+    return call.grads(out)
 
 
 # -- forward mode: the transpose of the vjp ---------------------------------------------------
@@ -554,7 +539,7 @@ def transforms_for(home=None) -> dict:
                                                                  device=o.device), o._b))
                 if not call.create:
                     blocks = [b.detach() for b in blocks]
-                results.append(call.rebuild(call.split(blocks)))
+                results.append(call.grads(blocks))
             result = tree_unflatten(call.out_spec, results)
             return (result, call.value(call.aux)) if has_aux else result
 
