@@ -47,7 +47,7 @@ class FunctionCtx:
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(
                     f"{self._name}: save_for_backward takes tensors (or None), got {type(t).__name__} at "
-                    "position {i}; keep other values as attributes of ctx (ctx.value = ...)".replace("{i}", str(i))
+                    f"position {i}; keep other values as attributes of ctx (ctx.value = ...)"
                 )
         self._saved = tuple((t, None if t is None else t._version, None if t is None else t._version[0])
                             for t in tensors)

@@ -313,3 +313,18 @@ def test_custom_vjp_refusals(xp):
     f.defvjp(lambda x: (x, None), lambda r, g: g)
     with pytest.raises(TypeError, match="bwd must return a tuple"):
         xp.sum(f(xp.asarray(xp.asarray(X), requires_grad=True))).backward()
+
+
+def test_save_for_backward_takes_only_tensors(xp):
+    class SavesANumber(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x, 2.0)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match="SavesANumber: save_for_backward takes tensors .*got float at position 1"):
+        SavesANumber.apply(xp.asarray(xp.asarray(X), requires_grad=True))
