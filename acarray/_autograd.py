@@ -958,25 +958,26 @@ def _leading_to(roots, wanted) -> set:
     a Hessian's rows) does not differentiate what leads only elsewhere."""
     targets = {key[0] for key in wanted}
     done: dict = {}  # id -> whether a wanted node is reachable from it
-    stack = [(t.ctx, False) for t in roots if t.ctx is not None]
+    # Entries are (node, None) to visit, then (node, its children) once they are all done.
+    stack: list = [(t.ctx, None) for t in roots if t.ctx is not None]
     while stack:
-        node, expanded = stack.pop()
+        node, children = stack.pop()
         key = id(node)
-        children = [e[0] if e.__class__ is tuple else e for e in node.next if e is not None]
-        if expanded:
+        if children is not None:
             done[key] = key in targets or any(done.get(id(c), False) for c in children)
             continue
         if key in done:
             continue
         done[key] = False  # until its children are done (the graph has no cycles)
-        stack.append((node, True))
+        children = [e[0] if e.__class__ is tuple else e for e in node.next if e is not None]
+        stack.append((node, children))
         for c in children:
             ck = id(c)
             if ck not in done:
                 if isinstance(c, Tensor):
                     done[ck] = ck in targets
                 else:
-                    stack.append((c, False))
+                    stack.append((c, None))
     return {key for key, reaches in done.items() if reaches}
 
 
