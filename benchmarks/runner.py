@@ -26,24 +26,38 @@ def _torch(threads):
 
 
 def verify(name, impls):
-    """acarray's first step must give the hand-written loss and gradients (float32 tolerance).
+    """Every implementation's first step must give the hand-written loss and gradients (float32
+    tolerance): acarray's, PyTorch's and any other in ``impls``, each built afresh.
 
     Gradients are compared by relative norm of the difference: with ReLU, an output within
     rounding of 0 may fall on either side of it in two correct float32 computations. In
     conv_step one such output moves the input gradient by about 1e-3 relative, while a wrong
     rule (a missed term, a flipped kernel) moves it by O(1)."""
-    loss_a, grads_a = impls["acarray"]()()
     loss_n, grads_n = impls["numpy"]()()
-    if not np.allclose(to_host(loss_a), to_host(loss_n), rtol=1e-4, atol=1e-4):
-        raise AssertionError(f"{name}: acarray's loss {loss_a} differs from the hand-written {loss_n}")
-    for i, (ga, gn) in enumerate(zip(grads_a, grads_n)):
-        ga, gn = to_host(ga).astype(np.float64), to_host(gn).astype(np.float64)
-        if ga.shape != gn.shape:
-            raise AssertionError(f"{name}: gradient {i} of acarray has shape {ga.shape}, not {gn.shape}")
-        error = np.linalg.norm(ga - gn) / max(np.linalg.norm(gn), 1e-12)
-        if not error <= 1e-2:
-            raise AssertionError(f"{name}: gradient {i} of acarray differs from the hand-written one "
-                                 f"(relative error {error:.2e})")
+    for impl, factory in impls.items():
+        if impl == "numpy" or (impl == "torch" and _torch_module() is None):
+            continue
+        loss_a, grads_a = factory()()
+        if not np.allclose(to_host(loss_a), to_host(loss_n), rtol=1e-4, atol=1e-4):
+            raise AssertionError(f"{name}: {impl}'s loss {loss_a} differs from the hand-written {loss_n}")
+        if len(grads_a) != len(grads_n):
+            raise AssertionError(f"{name}: {impl} gives {len(grads_a)} gradients, the hand-written step {len(grads_n)}")
+        for i, (ga, gn) in enumerate(zip(grads_a, grads_n)):
+            ga, gn = to_host(ga).astype(np.float64), to_host(gn).astype(np.float64)
+            if ga.shape != gn.shape:
+                raise AssertionError(f"{name}: gradient {i} of {impl} has shape {ga.shape}, not {gn.shape}")
+            error = np.linalg.norm(ga - gn) / max(np.linalg.norm(gn), 1e-12)
+            if not error <= 1e-2:
+                raise AssertionError(f"{name}: gradient {i} of {impl} differs from the hand-written one "
+                                     f"(relative error {error:.2e})")
+
+
+def _torch_module():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
 def median_times(steps, min_time, run_length=3):

@@ -7,35 +7,14 @@ can check they agree before timing anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 
 import acarray
 import acarray.nn.functional as F
 from acarray import optim
 
-
-@dataclass
-class Workload:
-    name: str
-    description: str
-    unit_ops: int  # report time per this many ops (1: per step)
-    target: float  # acarray / hand-written NumPy, at most
-    build: Callable  # rng -> {"acarray": factory, "numpy": factory, "torch": factory}; factory() -> step
-
-
-def to_host(a) -> np.ndarray:
-    """A NumPy copy of a Tensor, a NumPy, CuPy or PyTorch array, or a Python scalar."""
-    if isinstance(a, acarray.Tensor):
-        a = a.detach().data
-    if hasattr(a, "detach"):  # torch
-        return a.detach().cpu().numpy()
-    if hasattr(a, "get"):  # cupy
-        return a.get()
-    return np.asarray(a)
-
+from . import conv, gru, transformer
+from .common import Workload, stateless, to_host
 
 # -- op_chain: dispatch overhead ------------------------------------------------------
 
@@ -79,12 +58,7 @@ def build_op_chain(rng):
         loss.backward()
         return loss.item(), [x.grad.numpy()]
 
-    return _stateless(with_acarray, by_hand, with_torch)
-
-
-def _stateless(with_acarray, by_hand, with_torch):
-    """Factories for workloads whose step keeps no state between calls."""
-    return {"acarray": lambda: with_acarray, "numpy": lambda: by_hand, "torch": lambda: with_torch}
+    return stateless(with_acarray, by_hand, with_torch)
 
 
 # -- MLPs with softmax cross-entropy and an SGD step ------------------------------------
@@ -195,53 +169,6 @@ def build_mlp_large(rng, ns=acarray, torch_device="cpu"):
     return _mlp_implementations(x, y, _init_mlp(rng, [784, 1024, 1024, 10]), ns=ns, torch_device=torch_device)
 
 
-# -- conv_step: 3x3 convolution, 16 -> 32 channels, padding 1 ---------------------------
-
-
-def _im2col_conv_by_hand(x, w):
-    """Forward and backward of sum(relu(conv2d(x, w, padding=1))) with an im2col matrix product."""
-    n, c, h, wd = x.shape
-    o, _, k, _ = w.shape
-    xpad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, (k, k), axis=(2, 3))  # n c h w k k
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, c * k * k)
-    wmat = w.reshape(o, c * k * k)
-    out = cols @ wmat.T  # (n h w, o)
-    mask = out > 0
-    loss = np.sum(out * mask)
-    gout = mask.astype(x.dtype)
-    gw = (gout.T @ cols).reshape(w.shape)
-    gcols = (gout @ wmat).reshape(n, h, wd, c, k, k)
-    gxpad = np.zeros_like(xpad)
-    for i in range(k):
-        for j in range(k):
-            gxpad[:, :, i:i + h, j:j + wd] += gcols[:, :, :, :, i, j].transpose(0, 3, 1, 2)
-    return loss, [gxpad[:, :, 1:-1, 1:-1], gw]
-
-
-def build_conv_step(rng):
-    x0 = rng.standard_normal((32, 16, 32, 32)).astype(np.float32)
-    w0 = (0.1 * rng.standard_normal((32, 16, 3, 3))).astype(np.float32)
-
-    def with_acarray():
-        x = acarray.asarray(x0, requires_grad=True)
-        w = acarray.asarray(w0, requires_grad=True)
-        loss = acarray.sum(F.relu(F.conv2d(x, w, padding=1)))
-        loss.backward()
-        return to_host(loss), [to_host(x.grad), to_host(w.grad)]
-
-    def with_torch():
-        import torch
-
-        x = torch.tensor(x0, requires_grad=True)
-        w = torch.tensor(w0, requires_grad=True)
-        loss = torch.sum(torch.relu(torch.nn.functional.conv2d(x, w, padding=1)))
-        loss.backward()
-        return loss.item(), [x.grad.numpy(), w.grad.numpy()]
-
-    return _stateless(with_acarray, lambda: _im2col_conv_by_hand(x0, w0), with_torch)
-
-
 # -- matmul_big: sum((A @ B) @ C), 1024 x 1024 --------------------------------------------
 
 
@@ -270,7 +197,7 @@ def build_matmul_big(rng):
         loss.backward()
         return loss.item(), [a.grad.numpy(), b.grad.numpy(), c.grad.numpy()]
 
-    return _stateless(with_acarray, by_hand, with_torch)
+    return stateless(with_acarray, by_hand, with_torch)
 
 
 # -- checkpoint: peak memory of a deep residual MLP's training step, with acarray.checkpoint -----
@@ -333,7 +260,8 @@ WORKLOADS = [
     Workload("op_chain", "200 element-wise ops on 16 floats, sum, backward", 200, 3.0, build_op_chain),
     Workload("mlp_digits", "MLP 64-256-256-10 on digits, batch 128, CE + SGD step", 1, 1.10, build_mlp_digits),
     Workload("mlp_large", "MLP 784-1024-1024-10, batch 256, CE + SGD step", 1, 1.05, build_mlp_large),
-    Workload("conv_step", "conv2d 3x3 16->32 pad 1, batch 32 of 32x32, ReLU, sum, backward", 1, 1.0,
-             build_conv_step),
     Workload("matmul_big", "sum((A@B)@C), 1024x1024, backward", 1, 1.05, build_matmul_big),
+    *conv.WORKLOADS,
+    *gru.WORKLOADS,
+    *transformer.WORKLOADS,
 ]

@@ -1,0 +1,5 @@
+"""Recurrent workloads."""
+
+from __future__ import annotations
+
+WORKLOADS: list = []

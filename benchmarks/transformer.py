@@ -1,0 +1,5 @@
+"""Transformer workloads."""
+
+from __future__ import annotations
+
+WORKLOADS: list = []
